@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Runs Herenow locally: PostgreSQL (unless HERENOW_POSTGRES is set), migrations, N silos and the API.
+# Ctrl-C or SIGTERM stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/lib/postgres.sh
+
+DATA_DIR=.data
+SILOS=1
+API_PORT=5080
+PG_PORT=55432
+SILO_PORT_BASE=11111
+GATEWAY_PORT_BASE=30000
+usage() {
+  cat <<USAGE
+usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P]
+  --silos N      silo processes to start (default 1)
+  --port P       API port on 127.0.0.1 (default 5080)
+  --data-dir DIR PostgreSQL data, logs and pid files (default .data/)
+  --pg-port P    port of the local PostgreSQL (default 55432)
+Set HERENOW_POSTGRES to a connection string to use your own PostgreSQL instead of a local one.
+USAGE
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --silos) SILOS=$2; shift 2 ;;
+    --port) API_PORT=$2; shift 2 ;;
+    --data-dir) DATA_DIR=$2; shift 2 ;;
+    --pg-port) PG_PORT=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[[ $SILOS =~ ^[1-9][0-9]?$ ]] || { echo "error: --silos must be a number from 1 to 99" >&2; exit 2; }
+mkdir -p "$DATA_DIR"
+DATA_DIR=$(cd "$DATA_DIR" && pwd)
+LOGS=$DATA_DIR/logs
+RUN=$DATA_DIR/run
+mkdir -p "$LOGS" "$RUN"
+
+# Refuse to start over ports that are taken, with one clear line.
+check_port() { if port_in_use "$1"; then echo "error: port $1 ($2) is already in use on 127.0.0.1" >&2; exit 1; fi; }
+check_port "$API_PORT" "API"
+for i in $(seq 0 $((SILOS - 1))); do
+  check_port $((SILO_PORT_BASE + i)) "silo $((i + 1))"
+  check_port $((GATEWAY_PORT_BASE + i)) "gateway of silo $((i + 1))"
+done
+
+PIDS=()
+OWN_PG=""
+cleanup() {
+  trap - INT TERM EXIT
+  echo "stopping..."
+  # The API first, then the silos (SIGTERM: they leave the cluster gracefully), then PostgreSQL.
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 350); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -f "$RUN"/*.pid
+  if [ -n "$OWN_PG" ]; then pg_stop "$OWN_PG/pgdata"; fi
+  echo "stopped."
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -z "${HERENOW_POSTGRES:-}" ]; then
+  pg_find_bin || { echo "error: PostgreSQL server binaries (initdb, pg_ctl) not found: install PostgreSQL 15 (apt-get install postgresql) or set HERENOW_POSTGRES" >&2; exit 1; }
+  check_port "$PG_PORT" "PostgreSQL"
+  pg_start "$DATA_DIR/pgdata" "$PG_PORT" "$LOGS/postgres.log"
+  OWN_PG=$DATA_DIR
+  pg_create_db "$PG_PORT" herenow
+  export HERENOW_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=herenow"
+  PG_WHERE="127.0.0.1:$PG_PORT (data in $DATA_DIR/pgdata, log $LOGS/postgres.log)"
+else
+  PG_WHERE="from HERENOW_POSTGRES"
+fi
+
+echo "building..."
+dotnet build Orleans.sln -c Release -v quiet -nologo >"$LOGS/build.log" 2>&1 || { echo "error: build failed; see $LOGS/build.log" >&2; exit 1; }
+SILO_DLL=$ROOT/src/Silo/bin/Release/net10.0/Herenow.Silo.dll
+API_DLL=$ROOT/src/Api/bin/Release/net10.0/Herenow.Api.dll
+
+dotnet "$SILO_DLL" migrate
+
+for i in $(seq 1 "$SILOS"); do
+  Herenow__Silo__SiloPort=$((SILO_PORT_BASE + i - 1)) Herenow__Silo__GatewayPort=$((GATEWAY_PORT_BASE + i - 1)) \
+    DOTNET_ENVIRONMENT=Production dotnet "$SILO_DLL" >"$LOGS/silo-$i.log" 2>&1 &
+  PIDS+=($!); echo $! >"$RUN/silo-$i.pid"
+done
+(cd "$ROOT/src/Api" && ASPNETCORE_ENVIRONMENT=Production exec dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT") >"$LOGS/api.log" 2>&1 &
+PIDS+=($!); echo $! >"$RUN/api.pid"
+
+echo "waiting for the cluster..."
+for _ in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1; then break; fi
+  for pid in "${PIDS[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "error: a process exited during start-up; see $LOGS/" >&2; exit 1; }
+  done
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 || { echo "error: not ready after 60 s; see $LOGS/" >&2; exit 1; }
+
+cat <<INFO
+Herenow is running.
+  API         http://127.0.0.1:$API_PORT   (docs: /docs, OpenAPI: /openapi/v1.json)
+  silos       $SILOS (silo ports $SILO_PORT_BASE.., gateway ports $GATEWAY_PORT_BASE..)
+  PostgreSQL  $PG_WHERE
+  logs        $LOGS/    pids: $RUN/
+Press Ctrl-C to stop.
+INFO
+wait -n "${PIDS[@]}" || true
+echo "a process exited unexpectedly; see $LOGS/" >&2
+exit 1

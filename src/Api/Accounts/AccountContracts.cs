@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using Herenow.Api.Problems;
+using Herenow.Grains.Accounts;
+
+namespace Herenow.Api.Accounts;
+
+public sealed record CreateAccountRequest(string? Username, string? Password, string? DisplayName);
+
+public sealed record AccountResponse(
+    string Id,
+    string Username,
+    string DisplayName,
+    string Note,
+    DateTimeOffset CreatedAt,
+    int FollowersCount,
+    int FollowingCount,
+    int CheckinsCount)
+{
+    public static AccountResponse From(AccountView a) =>
+        new(a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount);
+}
+
+public static partial class AccountRules
+{
+    public const int MinPasswordLength = 10;
+    public const int MaxPasswordLength = 256;
+    public const int MaxDisplayNameLength = 50;
+
+    [GeneratedRegex("^[A-Za-z0-9_]{1,30}$")]
+    private static partial Regex UsernamePattern();
+
+    public static bool IsValidUsername(string? username) => username is not null && UsernamePattern().IsMatch(username);
+
+    /// <summary>The grain key: usernames are unique case-insensitively.</summary>
+    public static string Key(string username) => username.ToLowerInvariant();
+
+    public static FieldErrors Validate(CreateAccountRequest request)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrEmpty(request.Username))
+        {
+            errors.Add("username", "is required");
+        }
+        else if (!IsValidUsername(request.Username))
+        {
+            errors.Add("username", "must be 1-30 characters of a-z, 0-9 and _");
+        }
+
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            errors.Add("password", "is required");
+        }
+        else if (request.Password.Length < MinPasswordLength)
+        {
+            errors.Add("password", $"must be at least {MinPasswordLength} characters");
+        }
+        else if (request.Password.Length > MaxPasswordLength)
+        {
+            errors.Add("password", $"must be at most {MaxPasswordLength} characters");
+        }
+
+        if (request.DisplayName is { } name && (name.Length > MaxDisplayNameLength || name.Any(char.IsControl)))
+        {
+            errors.Add("display_name", $"must be at most {MaxDisplayNameLength} characters, without control characters");
+        }
+        return errors;
+    }
+}

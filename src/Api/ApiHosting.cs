@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Herenow.Api.Cluster;
+using Herenow.Api.Problems;
+using Herenow.Grains;
+using Herenow.Grains.Database;
+using Microsoft.AspNetCore.Http.Json;
+using Npgsql;
+using Orleans.Configuration;
+using Scalar.AspNetCore;
+
+namespace Herenow.Api;
+
+public static class ApiHosting
+{
+    public static WebApplicationBuilder AddHerenowApi(this WebApplicationBuilder builder)
+    {
+        var connectionString = DatabaseSettings.GetConnectionString(builder.Configuration);
+        var identity = ClusterIdentity.From(builder.Configuration);
+
+        builder.UseOrleansClient(client =>
+        {
+            // Gateways are found through the same membership table the silos gossip through.
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+            client.Configure<ClusterOptions>(identity.ApplyTo);
+            // Fail fast rather than hold a request for Orleans' default 30 s; the caller gets a 503 and retries.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.UseConnectionRetryFilter<ClusterConnectionRetryFilter>();
+        });
+
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        });
+        // Malformed bodies throw BadHttpRequestException so that ProblemExceptionHandler answers them as 400/415.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+            ctx.ProblemDetails.Extensions.TryAdd("trace_id", ctx.HttpContext.TraceIdentifier));
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Accounts.PasswordHashing>();
+        return builder;
+    }
+
+    public static WebApplication UseHerenowApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        return app;
+    }
+}

@@ -1,0 +1,25 @@
+using System.Net;
+using Herenow.Grains;
+using Orleans.Configuration;
+
+namespace Herenow.Silo;
+
+public static class SiloHosting
+{
+    public static HostApplicationBuilder AddHerenowSilo(this HostApplicationBuilder builder, string connectionString)
+    {
+        var options = builder.Configuration.GetSection(HerenowSiloOptions.Section).Get<HerenowSiloOptions>() ?? new();
+
+        // Graceful shutdown: on SIGTERM or Ctrl-C the silo leaves the membership table as Dead and hands its
+        // grains over; allow it the time to do so.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(ClusterIdentity.From(builder.Configuration).ApplyTo);
+            silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
+            silo.UseHerenowStorage(connectionString);
+        });
+        return builder;
+    }
+}
