@@ -18,6 +18,7 @@ public static class SiloHosting
         {
             silo.Configure<ClusterOptions>(ClusterIdentity.From(builder.Configuration).ApplyTo);
             silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
+            silo.UseHerenowClustering(connectionString);
             silo.UseHerenowStorage(connectionString);
         });
         return builder;

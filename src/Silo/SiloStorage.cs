@@ -9,16 +9,22 @@ public static class SiloStorage
     public const string Invariant = "Npgsql";
 
     /// <summary>
-    /// Membership, grain state, stream subscriptions and reminders, all in one PostgreSQL database.
-    /// Shared by the silo host and the test clusters so that tests run exactly this configuration.
+    /// Membership through Orleans' ADO.NET clustering: silos gossip, probe each other, vote on suspects and
+    /// record the outcome in the versioned membership table; clients read gateways from it.
     /// </summary>
-    public static ISiloBuilder UseHerenowStorage(this ISiloBuilder silo, string connectionString)
-    {
+    public static ISiloBuilder UseHerenowClustering(this ISiloBuilder silo, string connectionString) =>
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+
+    /// <summary>
+    /// Grain state, stream subscriptions and reminders in PostgreSQL, plus the grains' own services.
+    /// Shared by the silo host and the test clusters so that tests run exactly this configuration.
+    /// </summary>
+    public static ISiloBuilder UseHerenowStorage(this ISiloBuilder silo, string connectionString)
+    {
         silo.AddAdoNetGrainStorageAsDefault(o =>
         {
             o.Invariant = Invariant;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against a throwaway PostgreSQL on a free loopback port.
+# Installs what is missing (PostgreSQL server binaries, via apt), then stops everything it started.
+# Ends with one line "N passed, N failed" and exits with the tests' status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/postgres.sh
+
+need_apt=()
+pg_find_bin || need_apt+=(postgresql)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  # Debian's package starts a cluster of its own on 5432; the suite does not use it.
+  pg_find_bin || { echo "error: PostgreSQL server binaries still not found after installing" >&2; exit 1; }
+fi
+
+WORK=$(mktemp -d /tmp/herenow-test.XXXXXX)
+chmod 755 "$WORK"
+PG_PORT=$(free_port)
+RESULTS=$WORK/results
+cleanup() {
+  pg_stop "$WORK/pgdata" immediate
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pg_start "$WORK/pgdata" "$PG_PORT" "$WORK/postgres.log"
+export HERENOW_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true"
+echo "test PostgreSQL on 127.0.0.1:$PG_PORT"
+
+status=0
+dotnet test Orleans.sln --logger "trx" --results-directory "$RESULTS" "$@" || status=$?
+
+passed=0; failed=0
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); passed=$((passed + ${p:-0}))
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
+done
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]; then status=1; fi
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,40 @@
+using Herenow.Silo;
+using Orleans.TestingHost;
+
+namespace Herenow.Tests.Support;
+
+/// <summary>
+/// Orleans' in-process test cluster (in-memory transport and membership) whose silos keep grain state, stream
+/// subscriptions and reminders through Herenow's real ADO.NET configuration on a fresh PostgreSQL database.
+/// For membership on the real ADO.NET table use <see cref="RealCluster"/>.
+/// </summary>
+public sealed class TestClusterHost : IAsyncDisposable
+{
+    private TestClusterHost(TestDatabase database, InProcessTestCluster cluster)
+    {
+        Database = database;
+        Cluster = cluster;
+    }
+
+    public TestDatabase Database { get; }
+    public InProcessTestCluster Cluster { get; }
+    public IClusterClient Client => Cluster.Client;
+
+    public static async Task<TestClusterHost> StartAsync(short silos = 1)
+    {
+        var database = await TestDatabase.CreateAsync();
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.ConfigureFileLogging = false;
+        var connectionString = database.ConnectionString;
+        builder.ConfigureSilo((_, silo) => silo.UseHerenowStorage(connectionString));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new TestClusterHost(database, cluster);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
