@@ -1,0 +1,22 @@
+namespace Herenow.Grains.Checkins;
+
+/// <summary>Who may see a check-in. Enforced on every read path.</summary>
+public enum Visibility
+{
+    Public = 0,
+    Followers = 1,
+    Private = 2,
+}
+
+/// <summary>
+/// What feeds and places learn about a check-in. Delivered at least once (streams and the durable pending
+/// fan-out may repeat it), so every consumer dedupes by <see cref="CheckinId"/>.
+/// </summary>
+[GenerateSerializer, Alias("herenow.checkin-event")]
+public sealed record CheckinEvent(
+    [property: Id(0)] string CheckinId,
+    [property: Id(1)] string Author,
+    [property: Id(2)] string PlaceId,
+    [property: Id(3)] Visibility Visibility,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] bool Deleted);
