@@ -1,6 +1,9 @@
 using Herenow.Api;
 using Herenow.Api.Accounts;
+using Herenow.Api.Checkins;
+using Herenow.Api.Feeds;
 using Herenow.Api.Health;
+using Herenow.Api.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHerenowApi();
@@ -9,6 +12,9 @@ var app = builder.Build();
 app.UseHerenowApi();
 app.MapHealthEndpoints();
 app.MapAccountEndpoints();
+app.MapSessionEndpoints();
+app.MapCheckinEndpoints();
+app.MapFeedEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Herenow.Api.Problems;
+using Herenow.Api.Checkins;
 using Herenow.Grains.Accounts;
 
 namespace Herenow.Api.Accounts;
@@ -18,6 +19,23 @@ public sealed record AccountResponse(
 {
     public static AccountResponse From(AccountView a) =>
         new(a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount);
+}
+
+public sealed record UpdateMeRequest(string? DisplayName, string? Note, string? DefaultVisibility, FederationSettings? Federation);
+
+public sealed record FederationSettings(bool? Activitypub);
+
+public sealed record MeSettings(string DefaultVisibility, FederationSettingsResponse Federation);
+
+public sealed record FederationSettingsResponse(bool Activitypub, object? Atproto);
+
+public sealed record MeResponse(
+    string Id, string Username, string DisplayName, string Note, DateTimeOffset CreatedAt,
+    int FollowersCount, int FollowingCount, int CheckinsCount, MeSettings Settings)
+{
+    public static MeResponse From(AccountView a, AccountSettings s) => new(
+        a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount,
+        new MeSettings(Checkins.CheckinViews.Name(s.DefaultVisibility), new FederationSettingsResponse(s.ActivityPub, null)));
 }
 
 public static partial class AccountRules
@@ -63,6 +81,29 @@ public static partial class AccountRules
         {
             errors.Add("display_name", $"must be at most {MaxDisplayNameLength} characters, without control characters");
         }
+        return errors;
+    }
+
+    public const int MaxNoteLength = 500;
+
+    public static FieldErrors Validate(UpdateMeRequest request, out ProfileUpdate update)
+    {
+        var errors = new FieldErrors();
+        if (request.DisplayName is { } name && (name.Trim().Length == 0 || name.Length > MaxDisplayNameLength || name.Any(char.IsControl)))
+        {
+            errors.Add("display_name", $"must be 1-{MaxDisplayNameLength} characters, without control characters");
+        }
+        if (request.Note is { Length: > MaxNoteLength })
+        {
+            errors.Add("note", $"must be at most {MaxNoteLength} characters");
+        }
+        Herenow.Grains.Checkins.Visibility? visibility = null;
+        if (request.DefaultVisibility is not null)
+        {
+            if (Checkins.CheckinEndpoints.TryParseVisibility(request.DefaultVisibility, out var v)) visibility = v;
+            else errors.Add("default_visibility", "must be public, followers or private");
+        }
+        update = new ProfileUpdate(request.DisplayName?.Trim(), request.Note, visibility, request.Federation?.Activitypub);
         return errors;
     }
 }

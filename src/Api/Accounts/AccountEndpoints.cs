@@ -1,5 +1,10 @@
+using System.Security.Claims;
+using Herenow.Api.Checkins;
+using Herenow.Api.Common;
 using Herenow.Api.Problems;
+using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
+using Herenow.Grains.Common;
 
 namespace Herenow.Api.Accounts;
 
@@ -13,9 +18,18 @@ public static class AccountEndpoints
             .Produces<AccountResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        accounts.MapGet("/me", GetMe).RequireAuthorization().Produces<MeResponse>();
+        accounts.MapPatch("/me", UpdateMe).RequireAuthorization().Produces<MeResponse>();
         accounts.MapGet("/{username}", GetAccount)
             .Produces<AccountResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        accounts.MapPost("/{username}/follow", Follow).RequireAuthorization();
+        accounts.MapDelete("/{username}/follow", Unfollow).RequireAuthorization();
+        accounts.MapPost("/{username}/block", Block).RequireAuthorization();
+        accounts.MapDelete("/{username}/block", Unblock).RequireAuthorization();
+        accounts.MapGet("/{username}/followers", (string username, HttpContext c, IGrainFactory g) => Edges(username, c, g, followers: true));
+        accounts.MapGet("/{username}/following", (string username, HttpContext c, IGrainFactory g) => Edges(username, c, g, followers: false));
+        accounts.MapGet("/{username}/checkins", History).Produces<List<CheckinResponse>>();
         return routes;
     }
 
@@ -36,13 +50,116 @@ public static class AccountEndpoints
             : Results.Created($"/api/v1/accounts/{created.Username}", AccountResponse.From(created));
     }
 
-    private static async Task<IResult> GetAccount(string username, IGrainFactory grains)
+    /// <summary>404 for unknown accounts and for accounts that block the caller: a blocked user sees nothing.</summary>
+    private static async Task<IResult> GetAccount(string username, ClaimsPrincipal user, IGrainFactory grains) =>
+        await VisibleAccount(username, user.Caller(), grains) is { } account
+            ? Results.Ok(AccountResponse.From(account))
+            : Problem.NotFound($"No account '{username}'.");
+
+    private static async Task<IResult> GetMe(ClaimsPrincipal user, IGrainFactory grains) => await Me(user.Caller()!, grains);
+
+    private static async Task<IResult> UpdateMe(UpdateMeRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var account = AccountRules.IsValidUsername(username)
-            ? await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetAccount()
-            : null;
-        return account is null
-            ? Problem.NotFound($"No account '{username}'.")
-            : Results.Ok(AccountResponse.From(account));
+        var errors = AccountRules.Validate(request, out var update);
+        if (errors.Any) return errors.ToResult();
+        await grains.GetGrain<IUserGrain>(user.Caller()!).UpdateProfile(update);
+        return await Me(user.Caller()!, grains);
     }
+
+    private static async Task<IResult> Me(string caller, IGrainFactory grains)
+    {
+        var grain = grains.GetGrain<IUserGrain>(caller);
+        var account = await grain.GetAccount(caller);
+        var settings = await grain.GetSettings();
+        return account is null || settings is null
+            ? Problem.NotFound("The account no longer exists.")
+            : Results.Ok(MeResponse.From(account, settings));
+    }
+
+    private static async Task<IResult> Follow(string username, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (await VisibleAccount(username, user.Caller(), grains) is null) return Problem.NotFound($"No account '{username}'.");
+        return await grains.GetGrain<IUserGrain>(user.Caller()!).Follow(AccountRules.Key(username)) switch
+        {
+            FollowOutcome.Following => Results.Ok(new { following = true }),
+            FollowOutcome.Self => new FieldErrorsBuilder("username", "you cannot follow yourself").Result,
+            FollowOutcome.Blocked => Results.Problem(title: "Forbidden", detail: "A block stands between these accounts.", statusCode: 403),
+            _ => Problem.NotFound($"No account '{username}'."),
+        };
+    }
+
+    private static async Task<IResult> Unfollow(string username, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
+        await grains.GetGrain<IUserGrain>(user.Caller()!).Unfollow(AccountRules.Key(username));
+        return Results.Ok(new { following = false });
+    }
+
+    private static async Task<IResult> Block(string username, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (!AccountRules.IsValidUsername(username) ||
+            !(await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetRelationship(user.Caller())).Exists)
+        {
+            return Problem.NotFound($"No account '{username}'.");
+        }
+        if (AccountRules.Key(username) == user.Caller()) return new FieldErrorsBuilder("username", "you cannot block yourself").Result;
+        await grains.GetGrain<IUserGrain>(user.Caller()!).Block(AccountRules.Key(username));
+        return Results.Ok(new { blocking = true });
+    }
+
+    private static async Task<IResult> Unblock(string username, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
+        await grains.GetGrain<IUserGrain>(user.Caller()!).Unblock(AccountRules.Key(username));
+        return Results.Ok(new { blocking = false });
+    }
+
+    private static async Task<IResult> Edges(string username, HttpContext context, IGrainFactory grains, bool followers)
+    {
+        var caller = context.User.Caller();
+        if (await VisibleAccount(username, caller, grains) is null) return Problem.NotFound($"No account '{username}'.");
+        var errors = new FieldErrors();
+        if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
+        var grain = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
+        var edges = followers ? await grain.GetFollowers(page) : await grain.GetFollowing(page);
+        Paging.WriteLink(context, edges, e => e.Id);
+        var accounts = await Task.WhenAll(edges.Select(e => grains.GetGrain<IUserGrain>(e.Username).GetAccount(caller)));
+        return Results.Ok(accounts.Where(a => a is not null).Select(a => AccountResponse.From(a!)));
+    }
+
+    private static async Task<IResult> History(string username, HttpContext context, IGrainFactory grains, CheckinViews views)
+    {
+        var caller = context.User.Caller();
+        if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
+        var grain = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
+        var relationship = await grain.GetRelationship(caller);
+        if (!relationship.Exists || relationship.BlocksViewer) return Problem.NotFound($"No account '{username}'.");
+        var errors = new FieldErrors();
+        if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
+        var entries = await grain.GetHistory(page,
+            includeFollowersOnly: relationship.IsSelf || relationship.ViewerFollows, includePrivate: relationship.IsSelf);
+        Paging.WriteLink(context, entries, e => e.Id);
+        return Results.Ok(await views.VisibleAsync(entries, caller));
+    }
+
+    private static async Task<AccountView?> VisibleAccount(string username, string? viewer, IGrainFactory grains)
+    {
+        if (!AccountRules.IsValidUsername(username)) return null;
+        var grain = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
+        var relationship = await grain.GetRelationship(viewer);
+        return relationship.Exists && !relationship.BlocksViewer ? await grain.GetAccount(viewer) : null;
+    }
+}
+
+/// <summary>A one-field 422 problem.</summary>
+public sealed class FieldErrorsBuilder
+{
+    public FieldErrorsBuilder(string field, string message)
+    {
+        var errors = new FieldErrors();
+        errors.Add(field, message);
+        Result = errors.ToResult();
+    }
+
+    public IResult Result { get; }
 }

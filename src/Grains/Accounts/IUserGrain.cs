@@ -1,17 +1,53 @@
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+
 namespace Herenow.Grains.Accounts;
 
 /// <summary>
-/// One user: profile, credentials, settings and its side of the follow graph.
+/// One user: profile, credentials, settings, its side of the follow graph and its check-in history.
 /// Key: the lower-cased username. Usernames are unique case-insensitively, so the grain key itself is the
-/// uniqueness constraint, and every read of a profile is a single-grain call.
+/// uniqueness constraint, and reading a profile, a relationship or a history page is a single-grain call.
 /// </summary>
 public interface IUserGrain : IGrainWithStringKey
 {
     /// <summary>Creates the account; null when the username is already taken.</summary>
     Task<AccountView?> Register(NewAccount account);
 
-    /// <summary>The public profile; null when no such account exists.</summary>
-    Task<AccountView?> GetAccount();
+    /// <summary>The profile as <paramref name="viewer"/> sees it (null: anonymous); null when no such account exists.</summary>
+    Task<AccountView?> GetAccount(string? viewer);
+
+    Task<string?> GetPasswordHash();
+
+    Task<AccountSettings?> GetSettings();
+
+    Task<AccountView?> UpdateProfile(ProfileUpdate update);
+
+    /// <summary>How <paramref name="viewer"/> (a username key, or null when anonymous) relates to this user.</summary>
+    Task<Relationship> GetRelationship(string? viewer);
+
+    // The follow graph. Follow and Block are small sagas across two User grains (see UserGrain.Follows.cs).
+    Task<FollowOutcome> Follow(string target);
+    Task Unfollow(string target);
+    Task Block(string target);
+    Task Unblock(string target);
+    Task<bool> AcceptFollower(string follower);
+    Task RemoveFollower(string follower);
+    Task RemoveFollowing(string followee);
+    Task<List<FollowEdge>> GetFollowers(PageQuery page);
+    Task<List<FollowEdge>> GetFollowing(PageQuery page);
+
+    // Check-ins this user wrote (UserGrain.Checkins.cs).
+    Task<CheckinRecord> PostCheckin(NewCheckin checkin);
+    Task<bool> DeleteCheckin(string checkinId);
+    Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate);
+}
+
+public enum FollowOutcome
+{
+    Following = 0,
+    NoSuchAccount = 1,
+    Blocked = 2,
+    Self = 3,
 }
 
 [GenerateSerializer, Alias("herenow.new-account")]
@@ -30,3 +66,32 @@ public sealed record AccountView(
     [property: Id(5)] int FollowersCount,
     [property: Id(6)] int FollowingCount,
     [property: Id(7)] int CheckinsCount);
+
+[GenerateSerializer, Alias("herenow.account-settings")]
+public sealed record AccountSettings(
+    [property: Id(0)] Visibility DefaultVisibility,
+    [property: Id(1)] bool ActivityPub);
+
+[GenerateSerializer, Alias("herenow.profile-update")]
+public sealed record ProfileUpdate(
+    [property: Id(0)] string? DisplayName,
+    [property: Id(1)] string? Note,
+    [property: Id(2)] Visibility? DefaultVisibility,
+    [property: Id(3)] bool? ActivityPub);
+
+[GenerateSerializer, Alias("herenow.relationship")]
+public sealed record Relationship(
+    [property: Id(0)] bool Exists,
+    [property: Id(1)] bool ViewerFollows,
+    [property: Id(2)] bool BlocksViewer,
+    [property: Id(3)] bool IsSelf)
+{
+    /// <summary>Whether the viewer may see a check-in of this user with the given visibility.</summary>
+    public bool MaySee(Visibility visibility) =>
+        Exists && (IsSelf || (!BlocksViewer && (visibility == Visibility.Public ||
+                                               (visibility == Visibility.Followers && ViewerFollows))));
+}
+
+/// <summary>One follow edge; <see cref="Id"/> is time-ordered and pages follower lists.</summary>
+[GenerateSerializer, Alias("herenow.follow-edge")]
+public sealed record FollowEdge([property: Id(0)] string Id, [property: Id(1)] string Username);

@@ -1,14 +1,30 @@
+using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
 
 namespace Herenow.Grains.Accounts;
 
-public sealed class UserGrain(
+/// <summary>Profile and settings. The follow graph and check-ins are in the other parts of this partial class.</summary>
+public sealed partial class UserGrain(
     [PersistentState("user")] IPersistentState<UserState> state,
-    TimeProvider clock) : Grain, IUserGrain
+    TimeProvider clock) : Grain, IUserGrain, IRemindable
 {
+    private string Key => this.GetPrimaryKeyString();
+
+    private bool Exists => state.State.Id is not null;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A fan-out interrupted by a crash is still recorded as pending: finish it now.
+        if (state.State.PendingFanout.Count > 0)
+        {
+            ScheduleFanout();
+        }
+        return Task.CompletedTask;
+    }
+
     public async Task<AccountView?> Register(NewAccount account)
     {
-        if (state.State.Id is not null)
+        if (Exists)
         {
             return null;
         }
@@ -21,20 +37,52 @@ public sealed class UserGrain(
         state.State.CreatedAt = now;
         // Acknowledged = durable: the caller gets its 201 only after this write has committed in PostgreSQL.
         await state.WriteStateAsync();
-        return View();
+        return View(null);
     }
 
-    public Task<AccountView?> GetAccount() => Task.FromResult(state.State.Id is null ? null : View());
+    public Task<AccountView?> GetAccount(string? viewer) => Task.FromResult(Exists ? View(viewer) : null);
 
-    private AccountView View() => new(
-        state.State.Id!,
-        state.State.Username,
-        state.State.DisplayName,
-        state.State.Note,
-        state.State.CreatedAt,
-        state.State.FollowersCount,
-        state.State.FollowingCount,
-        state.State.CheckinsCount);
+    public Task<string?> GetPasswordHash() => Task.FromResult(Exists ? state.State.PasswordHash : null);
+
+    public Task<AccountSettings?> GetSettings() =>
+        Task.FromResult(Exists ? new AccountSettings(state.State.DefaultVisibility, state.State.ActivityPub) : null);
+
+    public async Task<AccountView?> UpdateProfile(ProfileUpdate update)
+    {
+        if (!Exists)
+        {
+            return null;
+        }
+        state.State.DisplayName = update.DisplayName ?? state.State.DisplayName;
+        state.State.Note = update.Note ?? state.State.Note;
+        state.State.DefaultVisibility = update.DefaultVisibility ?? state.State.DefaultVisibility;
+        state.State.ActivityPub = update.ActivityPub ?? state.State.ActivityPub;
+        await state.WriteStateAsync();
+        return View(Key);
+    }
+
+    public Task<Relationship> GetRelationship(string? viewer) => Task.FromResult(RelationshipTo(viewer));
+
+    private Relationship RelationshipTo(string? viewer) => new(
+        Exists,
+        viewer is not null && state.State.Followers.Any(f => f.Username == viewer),
+        viewer is not null && state.State.Blocked.Contains(viewer),
+        viewer == Key);
+
+    /// <summary>Counts are per viewer: a check-in the viewer may not see is not counted either.</summary>
+    private AccountView View(string? viewer)
+    {
+        var relationship = RelationshipTo(viewer);
+        return new AccountView(
+            state.State.Id!,
+            state.State.Username,
+            state.State.DisplayName,
+            state.State.Note,
+            state.State.CreatedAt,
+            state.State.Followers.Count,
+            state.State.Following.Count,
+            state.State.Checkins.Count(c => relationship.MaySee(c.Visibility)));
+    }
 }
 
 [GenerateSerializer, Alias("herenow.user-state")]
@@ -46,7 +94,14 @@ public sealed class UserState
     [Id(3)] public string Note { get; set; } = "";
     [Id(4)] public string PasswordHash { get; set; } = "";
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
-    [Id(6)] public int FollowersCount { get; set; }
-    [Id(7)] public int FollowingCount { get; set; }
-    [Id(8)] public int CheckinsCount { get; set; }
+    [Id(6)] public Visibility DefaultVisibility { get; set; } = Visibility.Public;
+    [Id(7)] public bool ActivityPub { get; set; } = true;
+    [Id(8)] public List<FollowEdge> Followers { get; set; } = [];
+    [Id(9)] public List<FollowEdge> Following { get; set; } = [];
+    [Id(10)] public HashSet<string> Blocked { get; set; } = [];
+    /// <summary>Every check-in this user wrote, oldest first (the lifetime history).</summary>
+    [Id(11)] public List<CheckinEntry> Checkins { get; set; } = [];
+    [Id(12)] public string? LastCheckinId { get; set; }
+    /// <summary>Events acknowledged to the author but not yet delivered to every feed (the durable outbox).</summary>
+    [Id(13)] public List<CheckinEvent> PendingFanout { get; set; } = [];
 }

@@ -35,7 +35,7 @@ public sealed class MultiSiloTests : IAsyncLifetime
 
         foreach (var name in names)
         {
-            var account = await host.Client.GetGrain<IUserGrain>(name).GetAccount();
+            var account = await host.Client.GetGrain<IUserGrain>(name).GetAccount(null);
             Assert.Equal(name.ToUpperInvariant(), account?.DisplayName);
         }
         Assert.Equal(1, await host.Database.ScalarAsync<int>("SELECT count(*) FROM orleans_membership WHERE status = 6"));

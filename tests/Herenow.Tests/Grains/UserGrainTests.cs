@@ -19,7 +19,7 @@ public sealed class UserGrainTests : IAsyncLifetime
         Assert.NotNull(created);
 
         await host.Cluster.DeactivateAsync(user);
-        var reloaded = await user.GetAccount();
+        var reloaded = await user.GetAccount(null);
 
         Assert.Equal(created, reloaded);
         var rows = await host.Database.ScalarAsync<int>(
@@ -36,13 +36,13 @@ public sealed class UserGrainTests : IAsyncLifetime
         var second = await user.Register(new NewAccount("Bob", "Impostor", "hash-2"));
 
         Assert.Null(second);
-        Assert.Equal(first, await user.GetAccount());
+        Assert.Equal(first, await user.GetAccount(null));
     }
 
     [Fact]
     public async Task Unknown_account_is_null_and_nothing_is_stored()
     {
-        var account = await host.Client.GetGrain<IUserGrain>("nobody").GetAccount();
+        var account = await host.Client.GetGrain<IUserGrain>("nobody").GetAccount(null);
 
         Assert.Null(account);
         Assert.Equal(0, await host.Database.ScalarAsync<int>(

@@ -1,0 +1,145 @@
+using System.Security.Claims;
+using Herenow.Api.Common;
+using Herenow.Api.Problems;
+using Herenow.Api.Sessions;
+using Herenow.Grains.Accounts;
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+using Npgsql;
+
+namespace Herenow.Api.Checkins;
+
+public sealed record CreateCheckinRequest(
+    string? PlaceId, double? Latitude, double? Longitude, double? AccuracyM, string? Shout, string? Visibility,
+    IReadOnlyList<string>? MediaIds);
+
+public static class CheckinEndpoints
+{
+    public const int MaxShoutLength = 280;
+    private const double MaxDistanceM = 1000;
+
+    public static IEndpointRouteBuilder MapCheckinEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var checkins = routes.MapGroup("/api/v1/checkins").WithTags("Check-ins");
+        checkins.MapPost("/", Create).RequireAuthorization()
+            .Produces<CheckinResponse>(StatusCodes.Status201Created)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        checkins.MapGet("/{id}", Get).Produces<CheckinResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        checkins.MapDelete("/{id}", Delete).RequireAuthorization();
+        checkins.MapPost("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views) => Like(id, true, user, grains, views)).RequireAuthorization();
+        checkins.MapDelete("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views) => Like(id, false, user, grains, views)).RequireAuthorization();
+        return routes;
+    }
+
+    private static async Task<IResult> Create(CreateCheckinRequest request, ClaimsPrincipal user, IGrainFactory grains,
+        NpgsqlDataSource database, CheckinViews views)
+    {
+        var caller = user.Caller()!;
+        var author = grains.GetGrain<IUserGrain>(caller);
+        var errors = new FieldErrors();
+        if (string.IsNullOrEmpty(request.PlaceId)) errors.Add("place_id", "is required");
+        if (request.Latitude is not { } lat || lat is < -90 or > 90 || double.IsNaN(lat)) errors.Add("latitude", "must be a number from -90 to 90");
+        if (request.Longitude is not { } lon || lon is < -180 or > 180 || double.IsNaN(lon)) errors.Add("longitude", "must be a number from -180 to 180");
+        if (request.AccuracyM is { } acc && (acc < 0 || acc > 100_000 || double.IsNaN(acc))) errors.Add("accuracy_m", "must be from 0 to 100000");
+        if (request.Shout is { Length: > MaxShoutLength }) errors.Add("shout", $"must be at most {MaxShoutLength} characters");
+        if (request.MediaIds is { Count: > 4 }) errors.Add("media_ids", "at most 4 media");
+        if (request.MediaIds is { Count: > 0 }) errors.Add("media_ids", "media uploads are not available yet");
+        Visibility visibility;
+        if (request.Visibility is null)
+        {
+            visibility = (await author.GetSettings())?.DefaultVisibility ?? Visibility.Public;
+        }
+        else if (!TryParseVisibility(request.Visibility, out visibility))
+        {
+            errors.Add("visibility", "must be public, followers or private");
+        }
+        if (errors.Any) return errors.ToResult();
+
+        var place = await FindPlaceAsync(database, request.PlaceId!);
+        if (place is null)
+        {
+            errors.Add("place_id", "no such place");
+            return errors.ToResult();
+        }
+        var distance = Geo.HaversineMeters(request.Latitude!.Value, request.Longitude!.Value, place.Latitude, place.Longitude);
+        if (distance > MaxDistanceM + (request.AccuracyM ?? 0))
+        {
+            errors.Add("latitude", $"is {distance:F0} m from the place; a check-in must be within 1 km plus its accuracy");
+            return errors.ToResult();
+        }
+
+        var record = await author.PostCheckin(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
+            request.AccuracyM, request.Shout, visibility, []));
+        return Results.Created($"/api/v1/checkins/{record.Id}", await views.OwnAsync(record, caller));
+    }
+
+    private static async Task<IResult> Get(string id, ClaimsPrincipal user, CheckinViews views) =>
+        TimeOrderedId.IsValid(id) && await views.OneAsync(id, user.Caller()) is { } view
+            ? Results.Ok(view)
+            : Problem.NotFound($"No check-in '{id}'.");
+
+    private static async Task<IResult> Delete(string id, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var caller = user.Caller()!;
+        var record = TimeOrderedId.IsValid(id) ? await grains.GetGrain<ICheckinGrain>(id).Get() : null;
+        if (record is null || (record.Author != caller && !(await grains.GetGrain<IUserGrain>(record.Author).GetRelationship(caller)).MaySee(record.Visibility)))
+        {
+            return Problem.NotFound($"No check-in '{id}'.");
+        }
+        if (record.Author != caller)
+        {
+            return Results.Problem(title: "Forbidden", detail: "Only the author may delete a check-in.", statusCode: 403);
+        }
+        await grains.GetGrain<IUserGrain>(caller).DeleteCheckin(id);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> Like(string id, bool liked, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
+    {
+        var caller = user.Caller()!;
+        if (!TimeOrderedId.IsValid(id) || await views.OneAsync(id, caller) is null)
+        {
+            return Problem.NotFound($"No check-in '{id}'.");
+        }
+        await grains.GetGrain<ICheckinGrain>(id).SetLike(caller, liked);
+        return Results.Ok(await views.OneAsync(id, caller));
+    }
+
+    public static bool TryParseVisibility(string? text, out Visibility visibility)
+    {
+        (var ok, visibility) = text switch
+        {
+            "public" => (true, Visibility.Public),
+            "followers" => (true, Visibility.Followers),
+            "private" => (true, Visibility.Private),
+            _ => (false, Visibility.Public),
+        };
+        return ok;
+    }
+
+    private static async Task<PlaceSnapshot?> FindPlaceAsync(NpgsqlDataSource database, string placeId)
+    {
+        if (placeId.Length > 64) return null;
+        await using var command = database.CreateCommand("SELECT id, name, latitude, longitude, category FROM places WHERE id = @id");
+        command.Parameters.AddWithValue("id", placeId);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync()
+            ? new PlaceSnapshot(reader.GetString(0), reader.GetString(1), reader.GetDouble(2), reader.GetDouble(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4))
+            : null;
+    }
+}
+
+public static class Geo
+{
+    private const double EarthRadiusM = 6371008.8;
+
+    public static double HaversineMeters(double lat1, double lon1, double lat2, double lon2)
+    {
+        static double Rad(double d) => d * Math.PI / 180;
+        var dLat = Rad(lat2 - lat1);
+        var dLon = Rad(lon2 - lon1);
+        var a = Math.Pow(Math.Sin(dLat / 2), 2) + Math.Cos(Rad(lat1)) * Math.Cos(Rad(lat2)) * Math.Pow(Math.Sin(dLon / 2), 2);
+        return 2 * EarthRadiusM * Math.Asin(Math.Min(1, Math.Sqrt(a)));
+    }
+}

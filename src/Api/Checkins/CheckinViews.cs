@@ -1,0 +1,86 @@
+using Herenow.Api.Accounts;
+using Herenow.Grains.Accounts;
+using Herenow.Grains.Checkins;
+
+namespace Herenow.Api.Checkins;
+
+public sealed record PlaceSummary(string Id, string Name, double Latitude, double Longitude, string? Category);
+
+public sealed record CheckinResponse(
+    string Id,
+    AccountResponse Account,
+    PlaceSummary Place,
+    double Latitude,
+    double Longitude,
+    double? AccuracyM,
+    string? Shout,
+    string Visibility,
+    IReadOnlyList<object> Media,
+    DateTimeOffset CreatedAt,
+    int LikesCount);
+
+/// <summary>
+/// Turns check-in entries into what a viewer may see. Visibility is decided here, on every read path, from the
+/// author's current relationship to the viewer (follows, blocks), never from what a list happened to hold.
+/// </summary>
+public sealed class CheckinViews(IGrainFactory grains)
+{
+    public async Task<List<CheckinResponse>> VisibleAsync(IReadOnlyList<CheckinEntry> entries, string? viewer, bool onlyFollowed = false)
+    {
+        var authors = entries.Select(e => e.Author).Distinct().ToList();
+        var relationships = (await Task.WhenAll(authors.Select(a => grains.GetGrain<IUserGrain>(a).GetRelationship(viewer))))
+            .Select((r, i) => (authors[i], r)).ToDictionary(x => x.Item1, x => x.r);
+        var visible = entries.Where(e =>
+        {
+            var r = relationships[e.Author];
+            return r.MaySee(e.Visibility) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
+        }).ToList();
+
+        var records = await Task.WhenAll(visible.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
+        var accounts = await AccountsAsync(records.Where(r => r is not null).Select(r => r!.Author), viewer);
+        return records.Where(r => r is not null && relationships[r.Author].MaySee(r.Visibility))
+            .Select(r => ToResponse(r!, accounts[r!.Author])).ToList();
+    }
+
+    /// <summary>One check-in by id; null when it does not exist or the viewer may not see it (both are 404).</summary>
+    public async Task<CheckinResponse?> OneAsync(string id, string? viewer)
+    {
+        var record = await grains.GetGrain<ICheckinGrain>(id).Get();
+        if (record is null)
+        {
+            return null;
+        }
+        var relationship = await grains.GetGrain<IUserGrain>(record.Author).GetRelationship(viewer);
+        if (!relationship.MaySee(record.Visibility))
+        {
+            return null;
+        }
+        var accounts = await AccountsAsync([record.Author], viewer);
+        return ToResponse(record, accounts[record.Author]);
+    }
+
+    public async Task<CheckinResponse> OwnAsync(CheckinRecord record, string viewer)
+    {
+        var accounts = await AccountsAsync([record.Author], viewer);
+        return ToResponse(record, accounts[record.Author]);
+    }
+
+    private async Task<Dictionary<string, AccountResponse>> AccountsAsync(IEnumerable<string> authors, string? viewer)
+    {
+        var distinct = authors.Distinct().ToList();
+        var views = await Task.WhenAll(distinct.Select(a => grains.GetGrain<IUserGrain>(a).GetAccount(viewer)));
+        return distinct.Select((a, i) => (a, views[i])).Where(x => x.Item2 is not null)
+            .ToDictionary(x => x.a, x => AccountResponse.From(x.Item2!));
+    }
+
+    public static string Name(Visibility visibility) => visibility switch
+    {
+        Visibility.Followers => "followers",
+        Visibility.Private => "private",
+        _ => "public",
+    };
+
+    private static CheckinResponse ToResponse(CheckinRecord r, AccountResponse account) => new(
+        r.Id, account, new PlaceSummary(r.Place.Id, r.Place.Name, r.Place.Latitude, r.Place.Longitude, r.Place.Category),
+        r.Latitude, r.Longitude, r.AccuracyM, r.Shout, Name(r.Visibility), [], r.CreatedAt, r.LikesCount);
+}

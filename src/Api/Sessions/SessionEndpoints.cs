@@ -1,0 +1,50 @@
+using System.Security.Claims;
+using Herenow.Api.Accounts;
+using Herenow.Api.Problems;
+using Herenow.Grains.Accounts;
+using Herenow.Grains.Sessions;
+
+namespace Herenow.Api.Sessions;
+
+public sealed record CreateSessionRequest(string? Username, string? Password);
+
+public sealed record SessionResponse(string AccessToken, string TokenType);
+
+public static class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var sessions = routes.MapGroup("/api/v1/sessions").WithTags("Sessions");
+        sessions.MapPost("/", CreateSession)
+            .Produces<SessionResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        sessions.MapDelete("/current", RevokeCurrent).RequireAuthorization();
+        return routes;
+    }
+
+    private static async Task<IResult> CreateSession(CreateSessionRequest request, IGrainFactory grains, PasswordHashing passwords)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrEmpty(request.Username)) errors.Add("username", "is required");
+        if (string.IsNullOrEmpty(request.Password)) errors.Add("password", "is required");
+        if (errors.Any) return errors.ToResult();
+
+        var hash = AccountRules.IsValidUsername(request.Username)
+            ? await grains.GetGrain<IUserGrain>(AccountRules.Key(request.Username!)).GetPasswordHash()
+            : null;
+        // Same answer for an unknown user and a wrong password, so the endpoint does not reveal which names exist.
+        if (hash is null || request.Password!.Length > AccountRules.MaxPasswordLength || !passwords.Verify(hash, request.Password))
+        {
+            return Results.Problem(title: "Unauthorized", detail: "Unknown username or wrong password.", statusCode: 401);
+        }
+        var token = BearerTokenHandler.NewToken();
+        await grains.GetGrain<ISessionGrain>(BearerTokenHandler.HashToken(token)).Open(AccountRules.Key(request.Username!));
+        return Results.Ok(new SessionResponse(token, "Bearer"));
+    }
+
+    private static async Task<IResult> RevokeCurrent(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        await grains.GetGrain<ISessionGrain>(user.FindFirstValue(BearerTokenHandler.TokenHashClaim)!).Revoke();
+        return Results.NoContent();
+    }
+}

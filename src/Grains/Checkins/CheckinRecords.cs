@@ -1,0 +1,44 @@
+namespace Herenow.Grains.Checkins;
+
+/// <summary>The place as it was when the check-in was made (names change; the check-in keeps what was shown).</summary>
+[GenerateSerializer, Alias("herenow.place-snapshot")]
+public sealed record PlaceSnapshot(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] double Latitude,
+    [property: Id(3)] double Longitude,
+    [property: Id(4)] string? Category);
+
+[GenerateSerializer, Alias("herenow.new-checkin")]
+public sealed record NewCheckin(
+    [property: Id(0)] PlaceSnapshot Place,
+    [property: Id(1)] double Latitude,
+    [property: Id(2)] double Longitude,
+    [property: Id(3)] double? AccuracyM,
+    [property: Id(4)] string? Shout,
+    [property: Id(5)] Visibility Visibility,
+    [property: Id(6)] IReadOnlyList<string> MediaIds);
+
+[GenerateSerializer, Alias("herenow.checkin")]
+public sealed record CheckinRecord(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Author,
+    [property: Id(2)] PlaceSnapshot Place,
+    [property: Id(3)] double Latitude,
+    [property: Id(4)] double Longitude,
+    [property: Id(5)] double? AccuracyM,
+    [property: Id(6)] string? Shout,
+    [property: Id(7)] Visibility Visibility,
+    [property: Id(8)] IReadOnlyList<string> MediaIds,
+    [property: Id(9)] DateTimeOffset CreatedAt,
+    [property: Id(10)] int LikesCount)
+{
+    public CheckinEvent ToEvent(bool deleted = false) => new(Id, Author, Place.Id, Visibility, CreatedAt, deleted);
+}
+
+/// <summary>A check-in's id, author and visibility: what lists (history, feeds) keep and filter on.</summary>
+[GenerateSerializer, Alias("herenow.checkin-entry")]
+public sealed record CheckinEntry(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Author,
+    [property: Id(2)] Visibility Visibility);

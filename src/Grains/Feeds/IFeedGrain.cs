@@ -1,0 +1,20 @@
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+
+namespace Herenow.Grains.Feeds;
+
+/// <summary>
+/// A user's home timeline: their own and their followees' check-ins, newest first, the newest ~800 kept
+/// (older pages come from the authors' histories). Key: the owner's username. Fed by the "home" stream;
+/// reading a page is one call to this grain.
+/// </summary>
+public interface IFeedGrain : IGrainWithStringKey
+{
+    Task<List<CheckinEntry>> GetPage(PageQuery query);
+}
+
+/// <summary>One shard of the global feed of public check-ins. Key: the shard number ("0".."7").</summary>
+public interface IGlobalFeedShardGrain : IGrainWithStringKey
+{
+    Task<List<CheckinEntry>> GetPage(PageQuery query);
+}

@@ -1,0 +1,61 @@
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+
+namespace Herenow.Grains.Feeds;
+
+/// <summary>
+/// A bounded, newest-first list of check-in entries that applies events idempotently: adding an id it already
+/// holds, or one it has seen deleted, changes nothing (deliveries repeat; deletes may overtake creates).
+/// </summary>
+[GenerateSerializer, Alias("herenow.timeline")]
+public sealed class Timeline
+{
+    public const int Capacity = 800;
+    private const int TombstoneCapacity = 1000;
+
+    [Id(0)] public List<CheckinEntry> Entries { get; set; } = [];
+    [Id(1)] public List<string> Tombstones { get; set; } = [];
+
+    /// <summary>Applies one event; true when the timeline changed.</summary>
+    public bool Apply(CheckinEvent checkin)
+    {
+        if (checkin.Deleted)
+        {
+            if (!Tombstones.Contains(checkin.CheckinId))
+            {
+                Tombstones.Add(checkin.CheckinId);
+                if (Tombstones.Count > TombstoneCapacity)
+                {
+                    Tombstones.RemoveAt(0);
+                }
+            }
+            return Entries.RemoveAll(e => e.Id == checkin.CheckinId) > 0;
+        }
+        if (Tombstones.Contains(checkin.CheckinId))
+        {
+            return false;
+        }
+        // Entries are sorted newest first; find the insertion point (usually the front).
+        var index = Entries.FindIndex(e => string.CompareOrdinal(e.Id, checkin.CheckinId) <= 0);
+        if (index >= 0 && Entries[index].Id == checkin.CheckinId)
+        {
+            return false;
+        }
+        if (index < 0)
+        {
+            if (Entries.Count >= Capacity)
+            {
+                return false; // older than everything kept: it belongs to history, not the feed
+            }
+            index = Entries.Count;
+        }
+        Entries.Insert(index, new CheckinEntry(checkin.CheckinId, checkin.Author, checkin.Visibility));
+        if (Entries.Count > Capacity)
+        {
+            Entries.RemoveAt(Entries.Count - 1);
+        }
+        return true;
+    }
+
+    public List<CheckinEntry> Page(PageQuery query) => query.Apply(Entries, e => e.Id);
+}

@@ -1,0 +1,63 @@
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+using Orleans.Streams;
+
+namespace Herenow.Grains.Feeds;
+
+/// <summary>
+/// Shared behaviour of the home feed and the global-feed shards: subscribe to this grain's stream, apply events
+/// idempotently, persist behind (a change is written within a second, and on deactivation) so that a burst of
+/// deliveries costs one write, not one per event.
+/// </summary>
+public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string streamNamespace) : Grain
+{
+    private static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
+    private bool dirty;
+    private IGrainTimer? flushTimer;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var stream = this.GetStreamProvider(Streams.StreamNames.Provider)
+            .GetStream<CheckinEvent>(StreamId.Create(streamNamespace, this.GetPrimaryKeyString()));
+        await stream.SubscribeAsync((checkin, _) => OnCheckin(checkin));
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await FlushAsync();
+    }
+
+    public Task<List<CheckinEntry>> GetPage(PageQuery query) => Task.FromResult(state.State.Page(query));
+
+    private Task OnCheckin(CheckinEvent checkin)
+    {
+        if (state.State.Apply(checkin))
+        {
+            dirty = true;
+            flushTimer ??= this.RegisterGrainTimer(async () =>
+            {
+                flushTimer?.Dispose();
+                flushTimer = null;
+                await FlushAsync();
+            }, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan));
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task FlushAsync()
+    {
+        if (dirty)
+        {
+            dirty = false;
+            await state.WriteStateAsync();
+        }
+    }
+}
+
+[ImplicitStreamSubscription(FeedStreams.Home)]
+public sealed class FeedGrain([PersistentState("feed")] IPersistentState<Timeline> state)
+    : TimelineGrainBase(state, FeedStreams.Home), IFeedGrain;
+
+[ImplicitStreamSubscription(FeedStreams.Global)]
+public sealed class GlobalFeedShardGrain([PersistentState("global-feed")] IPersistentState<Timeline> state)
+    : TimelineGrainBase(state, FeedStreams.Global), IGlobalFeedShardGrain;
