@@ -1,0 +1,134 @@
+using Herenow.Grains.Accounts;
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+using Herenow.Grains.Feeds;
+using Herenow.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
+namespace Herenow.Tests.Grains;
+
+public sealed class FanoutTests : IAsyncLifetime
+{
+    private static readonly PlaceSnapshot Cafe = new("place-1", "Cafe", 52.52, 13.40, "cafe");
+    private TestClusterHost host = null!;
+
+    public async Task InitializeAsync() => host = await TestClusterHost.StartAsync();
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    private async Task<IUserGrain> Account(string name)
+    {
+        var user = host.Client.GetGrain<IUserGrain>(name);
+        await user.Register(new NewAccount(name, name, "hash"));
+        return user;
+    }
+
+    private static NewCheckin At(Visibility visibility, string shout = "hi") => new(Cafe, 52.52, 13.40, 10, shout, visibility, []);
+
+    private async Task<List<CheckinEntry>> WaitForFeed(string owner, Func<List<CheckinEntry>, bool> done)
+    {
+        var feed = host.Client.GetGrain<IFeedGrain>(owner);
+        for (var i = 0; i < 100; i++)
+        {
+            var page = await feed.GetPage(PageQuery.First(40));
+            if (done(page)) return page;
+            await Task.Delay(50);
+        }
+        return await feed.GetPage(PageQuery.First(40));
+    }
+
+    [Fact]
+    public async Task Public_checkin_reaches_follower_author_and_global_feed_within_two_seconds()
+    {
+        var alice = await Account("alice");
+        var bob = await Account("bob");
+        Assert.Equal(FollowOutcome.Following, await bob.Follow("alice"));
+
+        var started = DateTime.UtcNow;
+        var checkin = await alice.PostCheckin(At(Visibility.Public));
+        var bobsFeed = await WaitForFeed("bob", p => p.Any(e => e.Id == checkin.Id));
+        var elapsed = DateTime.UtcNow - started;
+
+        Assert.Contains(bobsFeed, e => e.Id == checkin.Id);
+        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"took {elapsed}");
+        Assert.Contains(await WaitForFeed("alice", p => p.Count > 0), e => e.Id == checkin.Id);
+        var shard = host.Client.GetGrain<IGlobalFeedShardGrain>(GlobalFeed.ShardOf(checkin.Id));
+        Assert.Contains(await shard.GetPage(PageQuery.First(40)), e => e.Id == checkin.Id);
+    }
+
+    [Fact]
+    public async Task Private_checkin_reaches_only_the_authors_feed_and_never_the_global_feed()
+    {
+        var carol = await Account("carol");
+        var dave = await Account("dave");
+        await dave.Follow("carol");
+
+        var secret = await carol.PostCheckin(At(Visibility.Private));
+        var marker = await carol.PostCheckin(At(Visibility.Public));
+        await WaitForFeed("dave", p => p.Any(e => e.Id == marker.Id));
+
+        Assert.DoesNotContain(await WaitForFeed("dave", _ => true), e => e.Id == secret.Id);
+        Assert.Contains(await WaitForFeed("carol", p => p.Any(e => e.Id == secret.Id)), e => e.Id == secret.Id);
+        var shard = host.Client.GetGrain<IGlobalFeedShardGrain>(GlobalFeed.ShardOf(secret.Id));
+        Assert.DoesNotContain(await shard.GetPage(PageQuery.First(40)), e => e.Id == secret.Id);
+    }
+
+    [Fact]
+    public async Task Each_authors_checkins_keep_their_order_in_the_follower_feed()
+    {
+        var erin = await Account("erin");
+        var frank = await Account("frank");
+        await frank.Follow("erin");
+
+        var posted = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            posted.Add((await erin.PostCheckin(At(Visibility.Public, $"#{i}"))).Id);
+        }
+        var feed = await WaitForFeed("frank", p => p.Count >= 10);
+
+        Assert.Equal(Enumerable.Reverse(posted), feed.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Deleting_a_checkin_removes_it_from_every_feed()
+    {
+        var gina = await Account("gina");
+        var hal = await Account("hal");
+        await hal.Follow("gina");
+        var checkin = await gina.PostCheckin(At(Visibility.Public));
+        await WaitForFeed("hal", p => p.Any(e => e.Id == checkin.Id));
+
+        Assert.True(await gina.DeleteCheckin(checkin.Id));
+
+        Assert.DoesNotContain(await WaitForFeed("hal", p => p.All(e => e.Id != checkin.Id)), e => e.Id == checkin.Id);
+        Assert.Null(await host.Client.GetGrain<ICheckinGrain>(checkin.Id).Get());
+    }
+
+    [Fact]
+    public async Task Fanout_interrupted_by_a_crash_is_completed_on_reactivation()
+    {
+        var ivan = await Account("ivan");
+        var judy = await Account("judy");
+        await judy.Follow("ivan");
+        await host.Cluster.DeactivateAsync(ivan);
+
+        // The state a crash leaves behind: the check-in is durable and acknowledged (in history and in the
+        // pending outbox), but the silo died before delivering it to any feed.
+        var record = new CheckinRecord(TimeOrderedId.New(), "ivan", Cafe, 52.52, 13.40, null, "lost?", Visibility.Public, [], DateTimeOffset.UtcNow, 0);
+        await host.Client.GetGrain<ICheckinGrain>(record.Id).Create(record);
+        var storage = host.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>("Default");
+        var state = new GrainState<UserState>();
+        var grainId = GrainId.Create("user", "ivan");
+        await storage.ReadStateAsync("user", grainId, state);
+        Assert.NotNull(state.State);
+        state.State.Checkins.Add(new CheckinEntry(record.Id, "ivan", Visibility.Public));
+        state.State.PendingFanout.Add(record.ToEvent());
+        await storage.WriteStateAsync("user", grainId, state);
+
+        await ivan.GetAccount(null); // any call reactivates the grain, which resumes the pending fan-out
+
+        Assert.Contains(await WaitForFeed("judy", p => p.Any(e => e.Id == record.Id)), e => e.Id == record.Id);
+    }
+}
