@@ -3,10 +3,12 @@ using Herenow.Api.Accounts;
 using Herenow.Api.Checkins;
 using Herenow.Api.Feeds;
 using Herenow.Api.Health;
+using Herenow.Api.Places;
 using Herenow.Api.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHerenowApi();
+builder.Services.AddPlaceServices();
 
 var app = builder.Build();
 app.UseHerenowApi();
@@ -15,6 +17,7 @@ app.MapAccountEndpoints();
 app.MapSessionEndpoints();
 app.MapCheckinEndpoints();
 app.MapFeedEndpoints();
+app.MapPlaceEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
