@@ -79,7 +79,8 @@ public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock
         // earth_box() measures on earthdistance's own sphere (earth(), 6378168 m), a little larger than ours: scale the
         // radius so the box still holds the whole circle, plus a metre against rounding. The inner query walks the
         // index nearest first (KNN on the chord distance, which orders exactly as the great-circle distance does)
-        // and stops after @limit matches; the outer one orders by the reported distance, then id.
+        // and stops after @limit matches; the outer one orders by the reported distance, then id (byte order, whatever
+        // the database's collation).
         command.CommandText = $"""
             SELECT {Columns}, distance_m FROM (
                 SELECT {Columns}, distance_m FROM (
@@ -96,7 +97,7 @@ public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock
                  ORDER BY place_earth(latitude, longitude) <-> place_earth(@latitude, @longitude)
                  LIMIT @limit
             ) nearest
-            ORDER BY distance_m, id
+            ORDER BY distance_m, id COLLATE "C"
             """;
         command.Parameters.AddWithValue("latitude", query.Latitude);
         command.Parameters.AddWithValue("longitude", query.Longitude);

@@ -1,4 +1,5 @@
 using Herenow.Grains.Checkins;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Herenow.Grains.Places;
@@ -14,14 +15,22 @@ namespace Herenow.Grains.Places;
 public sealed class PlaceGrain(
     [PersistentState("place")] IPersistentState<PlaceState> state,
     NpgsqlDataSource database,
-    TimeProvider clock) : Grain, IPlaceGrain
+    TimeProvider siloClock,
+    [FromKeyedServices(PlaceGrain.ClockKey)] TimeProvider? placeClock = null) : Grain, IPlaceGrain
 {
+    /// <summary>
+    /// Services key of an optional clock for place statistics alone. Tests register one to move days forward and back;
+    /// replacing the silo's TimeProvider instead would move Orleans' own schedules (activation collection) with it.
+    /// </summary>
+    public const string ClockKey = "places";
+
     public const int RecentCapacity = 200;
     public static readonly TimeSpan HereNowWindow = TimeSpan.FromHours(3);
     public static readonly TimeSpan MayorWindow = TimeSpan.FromDays(60);
     private const int TombstoneCapacity = 1000;
 
-    private readonly PlaceDirectory directory = new(database, clock);
+    private readonly TimeProvider clock = placeClock ?? siloClock;
+    private readonly PlaceDirectory directory = new(database, siloClock);
     private PlaceDetails? details;
 
     private string Key => this.GetPrimaryKeyString();
