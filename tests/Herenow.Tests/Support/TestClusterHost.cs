@@ -1,4 +1,5 @@
 using Herenow.Silo;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace Herenow.Tests.Support;
@@ -20,13 +21,18 @@ public sealed class TestClusterHost : IAsyncDisposable
     public InProcessTestCluster Cluster { get; }
     public IClusterClient Client => Cluster.Client;
 
-    public static async Task<TestClusterHost> StartAsync(short silos = 1)
+    /// <param name="services">Applied after Herenow's own registrations, so a test can replace one (e.g. the clock).</param>
+    public static async Task<TestClusterHost> StartAsync(short silos = 1, Action<IServiceCollection>? services = null)
     {
         var database = await TestDatabase.CreateAsync();
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
         var connectionString = database.ConnectionString;
-        builder.ConfigureSilo((_, silo) => silo.UseHerenowStorage(connectionString));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UseHerenowStorage(connectionString);
+            services?.Invoke(silo.Services);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new TestClusterHost(database, cluster);

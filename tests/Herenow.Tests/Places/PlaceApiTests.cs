@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+using Herenow.Grains.Places;
+using Herenow.Tests.Support;
+
+namespace Herenow.Tests.Places;
+
+public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
+{
+    private readonly HttpClient http = api.Http;
+
+    private async Task<JsonElement> Create(string name, double latitude, double longitude, string? category = null, string? address = null)
+    {
+        var response = await http.PostAsJsonAsync("/api/v1/places", new { name, latitude, longitude, category, address });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<JsonElement[]> Nearby(string query)
+    {
+        var response = await http.GetAsync($"/api/v1/places/nearby?{query}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement[]>())!;
+    }
+
+    private static void AssertNames(JsonElement[] places, params string[] expected) =>
+        Assert.Equal(expected, places.Select(p => p.GetProperty("name").GetString()!));
+
+    [Fact]
+    public async Task Created_place_is_201_and_reads_back_with_stats_and_no_mayor()
+    {
+        var response = await http.PostAsJsonAsync("/api/v1/places",
+            new { name = "  Café am Ufer ", latitude = 48.1372, longitude = 11.5756, category = "cafe", address = "Ufer 1" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Equal($"/api/v1/places/{id}", response.Headers.Location?.OriginalString);
+        Assert.Equal("Café am Ufer", created.GetProperty("name").GetString());
+
+        var place = await http.GetFromJsonAsync<JsonElement>($"/api/v1/places/{id}");
+        Assert.Equal(id, place.GetProperty("id").GetString());
+        Assert.Equal(48.1372, place.GetProperty("latitude").GetDouble());
+        Assert.Equal(11.5756, place.GetProperty("longitude").GetDouble());
+        Assert.Equal("cafe", place.GetProperty("category").GetString());
+        Assert.Equal("Ufer 1", place.GetProperty("address").GetString());
+        var stats = place.GetProperty("stats");
+        Assert.Equal(0, stats.GetProperty("checkins_count").GetInt32());
+        Assert.Equal(0, stats.GetProperty("visitors_count").GetInt32());
+        Assert.Equal(0, stats.GetProperty("here_now_count").GetInt32());
+        Assert.Equal(JsonValueKind.Null, place.GetProperty("mayor").ValueKind);
+    }
+
+    [Fact]
+    public async Task Optional_fields_may_be_left_out()
+    {
+        var created = await Create("Bench", 48.2, 11.6);
+
+        Assert.Equal(JsonValueKind.Null, created.GetProperty("category").ValueKind);
+        Assert.Equal(JsonValueKind.Null, created.GetProperty("address").ValueKind);
+    }
+
+    [Fact]
+    public async Task Invalid_fields_are_422_with_an_error_for_each()
+    {
+        var response = await http.PostAsJsonAsync("/api/v1/places", new
+        {
+            name = " ",
+            latitude = 90.5,
+            category = new string('c', 51),
+            address = "line\u0007bell",
+        });
+
+        var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity);
+        var errors = problem.GetProperty("errors");
+        foreach (var field in new[] { "name", "latitude", "longitude", "category", "address" })
+        {
+            Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}");
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"name\": \"x\", \"latitude\": \"north\", \"longitude\": 1}")]
+    [InlineData("{\"name\": ")]
+    public async Task Malformed_json_is_400_problem(string body)
+    {
+        var response = await http.PostAsync("/api/v1/places", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await AssertProblem(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Nearby_is_nearest_first_with_distance_and_a_one_kilometre_default()
+    {
+        // Along a meridian near Turin: 0.001 degrees of latitude is ~111 m.
+        await Create("Far", 45.0150, 7.6);
+        await Create("Near", 45.0010, 7.6);
+        await Create("Middle", 45.0050, 7.6);
+
+        var places = await Nearby("latitude=45&longitude=7.6");
+
+        AssertNames(places, "Near", "Middle");
+        Assert.InRange(places[0].GetProperty("distance_m").GetDouble(), 110, 113);
+        Assert.InRange(places[1].GetProperty("distance_m").GetDouble(), 554, 558);
+        Assert.True(places[0].TryGetProperty("id", out _));
+        AssertNames(await Nearby("latitude=45&longitude=7.6&radius_m=2000"), "Near", "Middle", "Far");
+    }
+
+    [Fact]
+    public async Task Nearby_filters_by_name_and_category_and_honours_the_limit()
+    {
+        await Create("Green Park", -33.0010, 151.0, "park");
+        await Create("Park Cafe", -33.0020, 151.0, "Cafe");
+        await Create("Harbour Cafe", -33.0030, 151.0, "cafe");
+
+        AssertNames(await Nearby("latitude=-33&longitude=151&query=PARK"), "Green Park", "Park Cafe");
+        AssertNames(await Nearby("latitude=-33&longitude=151&category=CAFE"), "Park Cafe", "Harbour Cafe");
+        AssertNames(await Nearby("latitude=-33&longitude=151&query=park&category=cafe"), "Park Cafe");
+        AssertNames(await Nearby("latitude=-33&longitude=151&limit=1"), "Green Park");
+        Assert.Equal(3, (await Nearby("latitude=-33&longitude=151&limit=500")).Length); // lowered to 50, as for paging
+    }
+
+    [Theory]
+    [InlineData("longitude=1", "latitude")]
+    [InlineData("latitude=abc&longitude=1", "latitude")]
+    [InlineData("latitude=91&longitude=1", "latitude")]
+    [InlineData("latitude=NaN&longitude=1", "latitude")]
+    [InlineData("latitude=1&longitude=-180.5", "longitude")]
+    [InlineData("latitude=1&longitude=Infinity", "longitude")]
+    [InlineData("latitude=1&longitude=1&radius_m=100001", "radius_m")]
+    [InlineData("latitude=1&longitude=1&radius_m=0", "radius_m")]
+    [InlineData("latitude=1&longitude=1&radius_m=far", "radius_m")]
+    [InlineData("latitude=1&longitude=1&limit=0", "limit")]
+    [InlineData("latitude=1&longitude=1&limit=ten", "limit")]
+    public async Task Bad_nearby_values_are_422_with_field_errors(string query, string field)
+    {
+        var response = await http.GetAsync($"/api/v1/places/nearby?{query}");
+
+        var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}");
+    }
+
+    [Theory]
+    [InlineData("01JBZZZZZZZZZZZZZZZZZZZZZZ")]
+    [InlineData("no-such-place")]
+    [InlineData("not a place id!")]
+    public async Task Unknown_place_is_404_problem(string id)
+    {
+        var response = await http.GetAsync($"/api/v1/places/{Uri.EscapeDataString(id)}");
+
+        await AssertProblem(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Mayor_is_an_account_object_with_its_username()
+    {
+        var account = await http.PostAsJsonAsync("/api/v1/accounts", new { username = "Mayor_Mia", password = "a long password" });
+        Assert.Equal(HttpStatusCode.Created, account.StatusCode);
+        var id = (await Create("Town Hall", 10.0, 10.0)).GetProperty("id").GetString()!;
+        var now = DateTimeOffset.UtcNow;
+        await api.Cluster.Client.GetGrain<IPlaceGrain>(id).RecordCheckin(
+            new CheckinEvent(TimeOrderedId.New(now), "mayor_mia", id, Visibility.Public, now, Deleted: false));
+
+        var place = await http.GetFromJsonAsync<JsonElement>($"/api/v1/places/{id}");
+
+        Assert.Equal("Mayor_Mia", place.GetProperty("mayor").GetProperty("username").GetString());
+        Assert.Equal(1, place.GetProperty("stats").GetProperty("here_now_count").GetInt32());
+    }
+
+    [Fact]
+    public async Task OpenApi_document_describes_the_places_endpoints()
+    {
+        var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+
+        Assert.True(paths.TryGetProperty("/api/v1/places", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/places/nearby", out var nearby));
+        Assert.Contains("radius_m", nearby.ToString(), StringComparison.Ordinal);
+        Assert.True(paths.TryGetProperty("/api/v1/places/{id}", out _));
+    }
+
+    private static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+}

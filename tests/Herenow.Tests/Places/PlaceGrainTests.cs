@@ -1,0 +1,272 @@
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+using Herenow.Grains.Places;
+using Herenow.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Herenow.Tests.Places;
+
+/// <summary>
+/// A clock the test sets, for place statistics only (<see cref="PlaceGrain.ClockKey"/>). It keeps ticking from the set
+/// instant at the real rate; the tests work in hours and days, where those seconds do not matter.
+/// </summary>
+public sealed class TestClock : TimeProvider
+{
+    private DateTimeOffset setTo = DateTimeOffset.UtcNow;
+    private long setAt = TimeProvider.System.GetTimestamp();
+
+    public DateTimeOffset Now
+    {
+        get => GetUtcNow();
+        set
+        {
+            setTo = value;
+            setAt = TimeProvider.System.GetTimestamp();
+        }
+    }
+
+    public override DateTimeOffset GetUtcNow() => setTo + TimeProvider.System.GetElapsedTime(setAt);
+}
+
+public sealed class PlaceClusterFixture : IAsyncLifetime
+{
+    public TestClock Clock { get; } = new();
+    public TestClusterHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Host = await TestClusterHost.StartAsync(services: s => s.AddKeyedSingleton<TimeProvider>(PlaceGrain.ClockKey, Clock));
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+public sealed class PlaceGrainTests(PlaceClusterFixture fixture) : IClassFixture<PlaceClusterFixture>
+{
+    // Noon UTC of a fixed day, so that "the same UTC day" is unambiguous in every test.
+    private static readonly DateTimeOffset Noon = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private readonly TestClock clock = fixture.Clock;
+
+    private async Task<(IPlaceGrain Grain, string Id)> NewPlace()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Host.Database.ConnectionString);
+        var place = await new PlaceDirectory(dataSource, TimeProvider.System)
+            .CreateAsync(new NewPlace("Kiez Café", 52.5, 13.4, "cafe", "Weserstraße 1", null));
+        return (fixture.Host.Client.GetGrain<IPlaceGrain>(place.Id), place.Id);
+    }
+
+    private static CheckinEvent Checkin(string placeId, string author, DateTimeOffset at, Visibility visibility = Visibility.Public) =>
+        new(TimeOrderedId.New(at), author, placeId, visibility, at, Deleted: false);
+
+    /// <summary>Records a check-in made "now" (the clock is moved to it first, as in real life).</summary>
+    private async Task<CheckinEvent> CheckInAt(IPlaceGrain grain, string placeId, string author, DateTimeOffset at,
+        Visibility visibility = Visibility.Public)
+    {
+        clock.Now = at;
+        var checkin = Checkin(placeId, author, at, visibility);
+        await grain.RecordCheckin(checkin);
+        return checkin;
+    }
+
+    [Fact]
+    public async Task Unknown_place_is_null()
+    {
+        Assert.Null(await fixture.Host.Client.GetGrain<IPlaceGrain>("no-such-place").GetPlace());
+    }
+
+    [Fact]
+    public async Task Place_view_has_the_tables_details_and_empty_stats()
+    {
+        var (grain, id) = await NewPlace();
+
+        var view = await grain.GetPlace();
+
+        Assert.NotNull(view);
+        Assert.Equal(id, view.Place.Id);
+        Assert.Equal("Kiez Café", view.Place.Name);
+        Assert.Equal("Weserstraße 1", view.Place.Address);
+        Assert.Equal(new PlaceStats(0, 0, 0), view.Stats);
+        Assert.Null(view.Mayor);
+    }
+
+    [Fact]
+    public async Task A_repeated_event_counts_once_and_stats_survive_reactivation()
+    {
+        var (grain, id) = await NewPlace();
+        clock.Now = Noon;
+        var checkin = Checkin(id, "alice", Noon);
+
+        await grain.RecordCheckin(checkin);
+        await grain.RecordCheckin(checkin);
+        await grain.RecordCheckin(Checkin(id, "alice", Noon.AddMinutes(1)));
+        await fixture.Host.Cluster.DeactivateAsync(grain);
+        await grain.RecordCheckin(checkin);
+
+        var view = await grain.GetPlace();
+        Assert.Equal(new PlaceStats(2, 1, 1), view!.Stats);
+        Assert.Equal(2, (await grain.GetRecent(10, null)).Count);
+    }
+
+    [Fact]
+    public async Task A_deleted_checkin_is_removed_and_repeats_of_either_event_change_nothing()
+    {
+        var (grain, id) = await NewPlace();
+        var kept = await CheckInAt(grain, id, "alice", Noon);
+        var deleted = await CheckInAt(grain, id, "bob", Noon.AddMinutes(5));
+
+        await grain.RecordCheckin(deleted with { Deleted = true });
+        await grain.RecordCheckin(deleted with { Deleted = true });
+        await grain.RecordCheckin(deleted);
+
+        var view = await grain.GetPlace();
+        Assert.Equal(new PlaceStats(1, 1, 1), view!.Stats);
+        Assert.Equal("alice", view.Mayor);
+        Assert.Equal(new[] { kept.CheckinId }, (await grain.GetRecent(10, null)).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task A_delete_that_overtakes_its_create_keeps_the_create_from_counting()
+    {
+        var (grain, id) = await NewPlace();
+        clock.Now = Noon;
+        var checkin = Checkin(id, "alice", Noon);
+
+        await grain.RecordCheckin(checkin with { Deleted = true });
+        await grain.RecordCheckin(checkin);
+
+        Assert.Equal(new PlaceStats(0, 0, 0), (await grain.GetPlace())!.Stats);
+        Assert.Empty(await grain.GetRecent(10, null));
+    }
+
+    [Fact]
+    public async Task Private_checkins_are_kept_for_their_author_but_count_toward_nothing()
+    {
+        var (grain, id) = await NewPlace();
+        var secret = await CheckInAt(grain, id, "carol", Noon, Visibility.Private);
+        await CheckInAt(grain, id, "dave", Noon.AddMinutes(1), Visibility.Followers);
+
+        var view = await grain.GetPlace();
+
+        // Followers-only counts in the totals and here-now (numbers naming nobody); private in none of them.
+        Assert.Equal(new PlaceStats(1, 1, 1), view!.Stats);
+        Assert.Null(view.Mayor); // neither is public
+        Assert.Contains(await grain.GetRecent(10, null), c => c.Id == secret.CheckinId && c.Visibility == Visibility.Private);
+    }
+
+    [Fact]
+    public async Task Here_now_counts_distinct_authors_of_the_last_three_hours()
+    {
+        var (grain, id) = await NewPlace();
+        await CheckInAt(grain, id, "old", Noon.AddHours(-3).AddMinutes(-1));
+        await CheckInAt(grain, id, "alice", Noon.AddHours(-2).AddMinutes(-59));
+        await CheckInAt(grain, id, "alice", Noon.AddHours(-1));
+        await CheckInAt(grain, id, "bob", Noon.AddMinutes(-1));
+        await CheckInAt(grain, id, "secret", Noon.AddMinutes(-1), Visibility.Private);
+
+        clock.Now = Noon;
+        Assert.Equal(new PlaceStats(4, 3, 2), (await grain.GetPlace())!.Stats);
+
+        clock.Now = Noon.AddHours(2.5);
+        Assert.Equal(1, (await grain.GetPlace())!.Stats.HereNowCount); // only bob's is still under three hours old
+    }
+
+    [Fact]
+    public async Task Mayor_has_the_most_distinct_days_not_the_most_checkins()
+    {
+        var (grain, id) = await NewPlace();
+        for (var i = 0; i < 5; i++)
+        {
+            await CheckInAt(grain, id, "busy", Noon.AddDays(-1).AddMinutes(i * 10)); // five on one day
+        }
+        await CheckInAt(grain, id, "regular", Noon.AddDays(-3));
+        await CheckInAt(grain, id, "regular", Noon.AddDays(-2));
+
+        clock.Now = Noon;
+        Assert.Equal("regular", (await grain.GetPlace())!.Mayor);
+    }
+
+    [Fact]
+    public async Task A_tie_in_days_goes_to_the_most_recent_latest_checkin()
+    {
+        var (grain, id) = await NewPlace();
+        await CheckInAt(grain, id, "alice", Noon.AddDays(-10));
+        await CheckInAt(grain, id, "bob", Noon.AddDays(-9));
+        await CheckInAt(grain, id, "alice", Noon.AddDays(-4).AddHours(-2));
+        await CheckInAt(grain, id, "bob", Noon.AddDays(-4));
+        Assert.Equal("bob", (await grain.GetPlace())!.Mayor); // 2 days each; bob's latest is the later one
+
+        await CheckInAt(grain, id, "alice", Noon.AddDays(-4).AddHours(6)); // the same UTC day again: still 2 and 2
+        Assert.Equal("alice", (await grain.GetPlace())!.Mayor);
+    }
+
+    [Fact]
+    public async Task Only_the_last_sixty_days_count_for_mayor()
+    {
+        var (grain, id) = await NewPlace();
+        var start = Noon.AddDays(-100);
+        for (var day = 0; day < 4; day++)
+        {
+            await CheckInAt(grain, id, "former", start.AddDays(day));
+        }
+        await CheckInAt(grain, id, "current", start.AddDays(30));
+        await CheckInAt(grain, id, "current", start.AddDays(31));
+
+        clock.Now = start.AddDays(59);
+        Assert.Equal("former", (await grain.GetPlace())!.Mayor);
+
+        clock.Now = start.AddDays(62).AddHours(1); // former's days 0-2 have left the window: 1 day against 2
+        Assert.Equal("current", (await grain.GetPlace())!.Mayor);
+
+        clock.Now = start.AddDays(92);
+        Assert.Null((await grain.GetPlace())!.Mayor);
+        Assert.Equal(new PlaceStats(6, 2, 0), (await grain.GetPlace())!.Stats); // lifetime counts stay
+    }
+
+    [Fact]
+    public async Task Followers_only_and_private_days_never_make_a_mayor()
+    {
+        var (grain, id) = await NewPlace();
+        for (var day = 1; day <= 10; day++)
+        {
+            await CheckInAt(grain, id, "hidden", Noon.AddDays(-day), day % 2 == 0 ? Visibility.Followers : Visibility.Private);
+        }
+        await CheckInAt(grain, id, "open", Noon.AddDays(-20));
+
+        clock.Now = Noon;
+        Assert.Equal("open", (await grain.GetPlace())!.Mayor);
+    }
+
+    [Fact]
+    public async Task Recent_checkins_are_newest_first_and_page_by_max_id()
+    {
+        var (grain, id) = await NewPlace();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await CheckInAt(grain, id, $"user{i}", Noon.AddMinutes(i))).CheckinId);
+        }
+
+        var first = await grain.GetRecent(2, null);
+        var next = await grain.GetRecent(2, first[^1].Id);
+
+        Assert.Equal(new[] { ids[4], ids[3] }, first.Select(c => c.Id));
+        Assert.Equal(new[] { ids[2], ids[1] }, next.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task Keeps_at_least_the_newest_two_hundred_and_forgets_older_ones_past_the_window()
+    {
+        var (grain, id) = await NewPlace();
+        var start = Noon.AddDays(-200);
+        for (var i = 0; i < 230; i++)
+        {
+            await CheckInAt(grain, id, $"user{i % 7}", start.AddHours(i));
+        }
+        clock.Now = Noon;
+        await CheckInAt(grain, id, "late", Noon);
+
+        var recent = await grain.GetRecent(1000, null);
+        Assert.Equal(PlaceGrain.RecentCapacity, recent.Count);
+        Assert.Equal(231, (await grain.GetPlace())!.Stats.CheckinsCount);
+        Assert.Equal(8, (await grain.GetPlace())!.Stats.VisitorsCount);
+    }
+}
