@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 -- caller's search_path. autovacuum's ANALYZE and pg_restore run with an empty search_path, so an index on
 -- ll_to_earth() itself makes them fail ("type earth does not exist"). place_earth() is the same formula with every
 -- name schema-qualified: it works under any search_path and stays an inlinable SQL function (a SET search_path
--- clause would also work, but blocks inlining and costs ~50x per call). The index and the queries use it.
+-- clause would also work, but blocks inlining and costs ~8x per call). The index and the queries use it.
 DO $migration$
 DECLARE
     cube_schema  text;
