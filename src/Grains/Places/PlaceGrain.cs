@@ -72,7 +72,16 @@ public sealed class PlaceGrain(
         {
             Prune(now);
             // Acknowledged = durable: the sender's outbox drops the event only after this returns.
-            await state.WriteStateAsync();
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                // The change is applied in memory only: start over from storage, or the retry would look like a repeat.
+                DeactivateOnIdle();
+                throw;
+            }
         }
     }
 
