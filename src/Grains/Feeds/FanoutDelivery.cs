@@ -5,7 +5,7 @@ namespace Herenow.Grains.Feeds;
 
 /// <summary>
 /// Hands one check-in event to every timeline that should hold it, through Orleans streams: the author's and each
-/// follower's home feed ("home" namespace, keyed by username) and, for public check-ins, one global-feed shard.
+/// follower's home feed ("home" namespace, keyed by username), for public check-ins one global-feed shard, and the place.
 /// Private check-ins reach only the author's own feed. Consumers dedupe by check-in id, so repeating a delivery
 /// after a crash is harmless (at-least-once delivery, idempotent consumers).
 /// </summary>
@@ -30,6 +30,7 @@ public sealed class FanoutDelivery(IStreamProvider streams, IGrainFactory grains
             await streams.GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Global, GlobalFeed.ShardOf(checkin.CheckinId)))
                 .OnNextAsync(checkin);
         }
-        _ = grains; // places join the fan-out in the places feature
+        // The place is one more idempotent consumer; it applies its own visibility rules (private counts nowhere).
+        await grains.GetGrain<Places.IPlaceGrain>(checkin.PlaceId).RecordCheckin(checkin);
     }
 }

@@ -64,6 +64,23 @@ public sealed class FanoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Checkin_is_counted_at_its_place_through_the_fanout()
+    {
+        var kim = await Account("kim");
+        var place = host.Client.GetGrain<Herenow.Grains.Places.IPlaceGrain>(Cafe.Id);
+
+        var checkin = await kim.PostCheckin(At(Visibility.Public));
+        var recent = await place.GetRecent(10, null);
+        for (var i = 0; i < 40 && recent.All(r => r.Id != checkin.Id); i++)
+        {
+            await Task.Delay(50);
+            recent = await place.GetRecent(10, null);
+        }
+
+        Assert.Contains(recent, r => r.Id == checkin.Id);
+    }
+
+    [Fact]
     public async Task Private_checkin_reaches_only_the_authors_feed_and_never_the_global_feed()
     {
         var carol = await Account("carol");
