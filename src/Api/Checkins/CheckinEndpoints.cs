@@ -5,7 +5,7 @@ using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
-using Npgsql;
+using Herenow.Grains.Places;
 
 namespace Herenow.Api.Checkins;
 
@@ -32,7 +32,7 @@ public static class CheckinEndpoints
     }
 
     private static async Task<IResult> Create(CreateCheckinRequest request, ClaimsPrincipal user, IGrainFactory grains,
-        NpgsqlDataSource database, CheckinViews views)
+        PlaceDirectory places, CheckinViews views)
     {
         var caller = user.Caller()!;
         var author = grains.GetGrain<IUserGrain>(caller);
@@ -55,12 +55,13 @@ public static class CheckinEndpoints
         }
         if (errors.Any) return errors.ToResult();
 
-        var place = await FindPlaceAsync(database, request.PlaceId!);
-        if (place is null)
+        var details = request.PlaceId!.Length <= 64 ? await places.GetAsync(request.PlaceId) : null;
+        if (details is null)
         {
             errors.Add("place_id", "no such place");
             return errors.ToResult();
         }
+        var place = new PlaceSnapshot(details.Id, details.Name, details.Latitude, details.Longitude, details.Category);
         var distance = Geo.HaversineMeters(request.Latitude!.Value, request.Longitude!.Value, place.Latitude, place.Longitude);
         if (distance > MaxDistanceM + (request.AccuracyM ?? 0))
         {
@@ -115,31 +116,5 @@ public static class CheckinEndpoints
             _ => (false, Visibility.Public),
         };
         return ok;
-    }
-
-    private static async Task<PlaceSnapshot?> FindPlaceAsync(NpgsqlDataSource database, string placeId)
-    {
-        if (placeId.Length > 64) return null;
-        await using var command = database.CreateCommand("SELECT id, name, latitude, longitude, category FROM places WHERE id = @id");
-        command.Parameters.AddWithValue("id", placeId);
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync()
-            ? new PlaceSnapshot(reader.GetString(0), reader.GetString(1), reader.GetDouble(2), reader.GetDouble(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4))
-            : null;
-    }
-}
-
-public static class Geo
-{
-    private const double EarthRadiusM = 6371008.8;
-
-    public static double HaversineMeters(double lat1, double lon1, double lat2, double lon2)
-    {
-        static double Rad(double d) => d * Math.PI / 180;
-        var dLat = Rad(lat2 - lat1);
-        var dLon = Rad(lon2 - lon1);
-        var a = Math.Pow(Math.Sin(dLat / 2), 2) + Math.Cos(Rad(lat1)) * Math.Cos(Rad(lat2)) * Math.Pow(Math.Sin(dLon / 2), 2);
-        return 2 * EarthRadiusM * Math.Asin(Math.Min(1, Math.Sqrt(a)));
     }
 }
