@@ -39,7 +39,7 @@ public sealed class AccountApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         var response = await http.PostAsJsonAsync("/api/v1/accounts", new { username = "DAVE", password = "another password" });
 
-        await AssertProblem(response, HttpStatusCode.Conflict);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.Conflict);
     }
 
     [Theory]
@@ -50,7 +50,7 @@ public sealed class AccountApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         var response = await http.PostAsync("/api/v1/accounts", new StringContent(body, Encoding.UTF8, "application/json"));
 
-        await AssertProblem(response, HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class AccountApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         var response = await http.PostAsync("/api/v1/accounts", new StringContent("username=x", Encoding.UTF8, "text/plain"));
 
-        await AssertProblem(response, HttpStatusCode.UnsupportedMediaType);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.UnsupportedMediaType);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class AccountApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         var response = await http.PostAsJsonAsync("/api/v1/accounts", new { username = "bad name!", password = "short" });
 
-        var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity);
+        var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnprocessableEntity);
         var errors = problem.GetProperty("errors");
         Assert.True(errors.TryGetProperty("username", out _));
         Assert.True(errors.TryGetProperty("password", out _));
@@ -80,7 +80,7 @@ public sealed class AccountApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         var response = await http.GetAsync($"/api/v1/accounts/{Uri.EscapeDataString(username)}");
 
-        await AssertProblem(response, HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -98,15 +98,5 @@ public sealed class AccountApiTests(ApiHost api) : IClassFixture<ApiHost>
         var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
         Assert.True(document.GetProperty("paths").TryGetProperty("/api/v1/accounts", out _));
-    }
-
-    private static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
-        return problem;
     }
 }

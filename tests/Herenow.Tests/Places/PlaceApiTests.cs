@@ -75,7 +75,7 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
             address = "line\u0007bell",
         });
 
-        var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity);
+        var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnprocessableEntity);
         var errors = problem.GetProperty("errors");
         foreach (var field in new[] { "name", "latitude", "longitude", "category", "address" })
         {
@@ -90,7 +90,7 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         var response = await http.PostAsync("/api/v1/places", new StringContent(body, Encoding.UTF8, "application/json"));
 
-        await AssertProblem(response, HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         var response = await http.GetAsync($"/api/v1/places/nearby?{query}");
 
-        var problem = await AssertProblem(response, HttpStatusCode.UnprocessableEntity);
+        var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnprocessableEntity);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}");
     }
 
@@ -152,7 +152,7 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         var response = await http.GetAsync($"/api/v1/places/{Uri.EscapeDataString(id)}");
 
-        await AssertProblem(response, HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblem(response, HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -181,15 +181,5 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.True(paths.TryGetProperty("/api/v1/places/nearby", out var nearby));
         Assert.Contains("radius_m", nearby.ToString(), StringComparison.Ordinal);
         Assert.True(paths.TryGetProperty("/api/v1/places/{id}", out _));
-    }
-
-    private static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
-        return problem;
     }
 }

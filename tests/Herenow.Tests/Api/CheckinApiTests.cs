@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Herenow.Tests.Support;
+
+namespace Herenow.Tests.Api;
+
+/// <summary>The check-in path through the real API: place, check-in, visibility on reads, feeds and history.</summary>
+public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
+{
+    private readonly HttpClient http = api.Http;
+
+    private async Task<string> SignUp(string username)
+    {
+        await http.PostAsJsonAsync("/api/v1/accounts", new { username, password = "a long password" });
+        var session = await http.PostAsJsonAsync("/api/v1/sessions", new { username, password = "a long password" });
+        return (await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? token, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return await http.SendAsync(request);
+    }
+
+    private async Task<string> Place()
+    {
+        var response = await http.PostAsJsonAsync("/api/v1/places", new { name = "Kaffee Bar", latitude = 52.5200, longitude = 13.4050 });
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private async Task<JsonElement> WaitForHome(string token, string id)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            var feed = await (await Send(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
+            if (feed.EnumerateArray().Any(c => c.GetProperty("id").GetString() == id)) return feed;
+            await Task.Delay(50);
+        }
+        return await (await Send(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task Checkin_is_201_readable_by_id_and_reaches_a_followers_home_feed()
+    {
+        var ana = await SignUp("ana");
+        var ben = await SignUp("ben");
+        await Send(HttpMethod.Post, "/api/v1/accounts/ana/follow", ben);
+        var place = await Place();
+
+        var created = await Send(HttpMethod.Post, "/api/v1/checkins", ana,
+            new { place_id = place, latitude = 52.5201, longitude = 13.4051, shout = "coffee", visibility = "public" });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var checkin = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = checkin.GetProperty("id").GetString()!;
+        Assert.Equal("ana", checkin.GetProperty("account").GetProperty("username").GetString());
+        Assert.Equal("Kaffee Bar", checkin.GetProperty("place").GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/v1/checkins/{id}")).StatusCode);
+        Assert.Contains((await WaitForHome(ben, id)).EnumerateArray(), c => c.GetProperty("id").GetString() == id);
+    }
+
+    [Fact]
+    public async Task Checkin_farther_than_a_kilometre_plus_accuracy_is_422_and_nothing_is_stored()
+    {
+        var cleo = await SignUp("cleo");
+        var place = await Place();
+
+        var far = await Send(HttpMethod.Post, "/api/v1/checkins", cleo, new { place_id = place, latitude = 52.54, longitude = 13.4050 });
+        var unknown = await Send(HttpMethod.Post, "/api/v1/checkins", cleo, new { place_id = "nope", latitude = 52.52, longitude = 13.405 });
+
+        await ProblemAssert.IsProblem(far, HttpStatusCode.UnprocessableEntity);
+        await ProblemAssert.IsProblem(unknown, HttpStatusCode.UnprocessableEntity);
+        var history = await (await Send(HttpMethod.Get, "/api/v1/accounts/cleo/checkins", cleo)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, history.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Followers_only_and_private_checkins_are_404_to_those_who_may_not_see_them()
+    {
+        var dora = await SignUp("dora");
+        var eli = await SignUp("eli");
+        await Send(HttpMethod.Post, "/api/v1/accounts/dora/follow", eli);
+        var place = await Place();
+        async Task<string> Post(string visibility) => (await (await Send(HttpMethod.Post, "/api/v1/checkins", dora,
+            new { place_id = place, latitude = 52.52, longitude = 13.405, visibility })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var followersOnly = await Post("followers");
+        var secret = await Post("private");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/v1/checkins/{followersOnly}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, $"/api/v1/checkins/{followersOnly}", eli)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(HttpMethod.Get, $"/api/v1/checkins/{secret}", eli)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, $"/api/v1/checkins/{secret}", dora)).StatusCode);
+        var anonymousHistory = await (await http.GetAsync("/api/v1/accounts/dora/checkins")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, anonymousHistory.GetArrayLength());
+        Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/dora")).GetProperty("checkins_count").GetInt32());
+    }
+
+    [Fact]
+    public async Task Only_the_author_deletes_and_likes_count_once_per_user()
+    {
+        var fay = await SignUp("fay");
+        var gus = await SignUp("gus");
+        var place = await Place();
+        var id = (await (await Send(HttpMethod.Post, "/api/v1/checkins", fay,
+            new { place_id = place, latitude = 52.52, longitude = 13.405 })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        await Send(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus);
+        var liked = await (await Send(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, liked.GetProperty("likes_count").GetInt32());
+
+        await ProblemAssert.IsProblem(await Send(HttpMethod.Delete, $"/api/v1/checkins/{id}", gus), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.NoContent, (await Send(HttpMethod.Delete, $"/api/v1/checkins/{id}", fay)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/v1/checkins/{id}")).StatusCode);
+    }
+}
