@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Herenow.Api.Accounts;
 using Herenow.Api.Problems;
 using Herenow.Grains.Places;
 
@@ -8,9 +9,6 @@ namespace Herenow.Api.Places;
 public sealed record CreatePlaceRequest(string? Name, double? Latitude, double? Longitude, string? Category, string? Address);
 
 public sealed record PlaceStatsResponse(int CheckinsCount, int VisitorsCount, int HereNowCount);
-
-/// <summary>The mayor's account; for now its username (the contract's full account object can grow from here).</summary>
-public sealed record MayorResponse(string Username);
 
 public sealed record PlaceResponse(
     string Id,
@@ -21,12 +19,11 @@ public sealed record PlaceResponse(
     string? Address,
     DateTimeOffset CreatedAt,
     PlaceStatsResponse Stats,
-    MayorResponse? Mayor)
+    AccountResponse? Mayor)
 {
-    public static PlaceResponse From(PlaceDetails p, PlaceStats s, string? mayorUsername) => new(
+    public static PlaceResponse From(PlaceDetails p, PlaceStats s, AccountResponse? mayor) => new(
         p.Id, p.Name, p.Latitude, p.Longitude, p.Category, p.Address, p.CreatedAt,
-        new PlaceStatsResponse(s.CheckinsCount, s.VisitorsCount, s.HereNowCount),
-        mayorUsername is null ? null : new MayorResponse(mayorUsername));
+        new PlaceStatsResponse(s.CheckinsCount, s.VisitorsCount, s.HereNowCount), mayor);
 }
 
 public sealed record NearbyPlaceResponse(

@@ -1,7 +1,11 @@
 using System.Security.Claims;
+using Herenow.Api.Accounts;
+using Herenow.Api.Checkins;
+using Herenow.Api.Common;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
+using Herenow.Grains.Checkins;
 using Herenow.Grains.Places;
 using Microsoft.AspNetCore.Mvc;
 
@@ -12,8 +16,7 @@ public static class PlaceEndpoints
     public static IEndpointRouteBuilder MapPlaceEndpoints(this IEndpointRouteBuilder routes)
     {
         var places = routes.MapGroup("/api/v1/places").WithTags("Places");
-        // The creator is recorded when the caller is signed in, so requiring a token later is one RequireAuthorization().
-        places.MapPost("/", Create)
+        places.MapPost("/", Create).RequireAuthorization()
             .Accepts<CreatePlaceRequest>("application/json")
             .Produces<PlaceResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
@@ -22,6 +25,9 @@ public static class PlaceEndpoints
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         places.MapGet("/{id}", Get)
             .Produces<PlaceResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        places.MapGet("/{id}/checkins", Checkins)
+            .Produces<List<CheckinResponse>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return routes;
     }
@@ -56,7 +62,7 @@ public static class PlaceEndpoints
         return Results.Ok(places.Select(NearbyPlaceResponse.From));
     }
 
-    /// <summary>One call to the place grain; the mayor's username is read from their account (it keeps its case).</summary>
+    /// <summary>One call to the place grain, plus the mayor's account as the caller sees it.</summary>
     private static async Task<IResult> Get(string id, ClaimsPrincipal user, IGrainFactory grains)
     {
         var view = PlaceRules.IsPlausibleId(id) ? await grains.GetGrain<IPlaceGrain>(id).GetPlace() : null;
@@ -64,7 +70,44 @@ public static class PlaceEndpoints
         {
             return Problem.NotFound($"No place '{id}'.");
         }
-        var mayor = view.Mayor is { } key ? await grains.GetGrain<IUserGrain>(key).GetAccount(user.Caller()) : null;
-        return Results.Ok(PlaceResponse.From(view.Place, view.Stats, mayor?.Username));
+        return Results.Ok(PlaceResponse.From(view.Place, view.Stats, await MayorFor(view.Mayor, user.Caller(), grains)));
+    }
+
+    /// <summary>A mayor who blocks the caller is not shown to them: a block hides everything of the blocker.</summary>
+    private static async Task<AccountResponse?> MayorFor(string? mayor, string? viewer, IGrainFactory grains)
+    {
+        if (mayor is null)
+        {
+            return null;
+        }
+        var grain = grains.GetGrain<IUserGrain>(mayor);
+        if ((await grain.GetRelationship(viewer)).BlocksViewer)
+        {
+            return null;
+        }
+        return await grain.GetAccount(viewer) is { } account ? AccountResponse.From(account) : null;
+    }
+
+    /// <summary>
+    /// The place feed: one call to the place grain for a page of ids, then filtered for the caller like every other
+    /// list (a page may come back shorter than <c>limit</c>; the Link header still pages on).
+    /// </summary>
+    private static async Task<IResult> Checkins(string id, HttpContext context, ClaimsPrincipal user, IGrainFactory grains,
+        CheckinViews views)
+    {
+        var errors = new FieldErrors();
+        if (Paging.Read(context.Request, errors) is not { } page)
+        {
+            return errors.ToResult();
+        }
+        var place = PlaceRules.IsPlausibleId(id) ? grains.GetGrain<IPlaceGrain>(id) : null;
+        if (place is null || await place.GetPlace() is null)
+        {
+            return Problem.NotFound($"No place '{id}'.");
+        }
+        var refs = await place.GetRecent(page);
+        Paging.WriteLink(context, refs, r => r.Id);
+        var entries = refs.Select(r => new CheckinEntry(r.Id, r.Author, r.Visibility)).ToList();
+        return Results.Ok(await views.VisibleAsync(entries, user.Caller()));
     }
 }

@@ -1,4 +1,5 @@
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
 
 namespace Herenow.Grains.Places;
 
@@ -19,10 +20,10 @@ public interface IPlaceGrain : IGrainWithStringKey
     Task RecordCheckin(CheckinEvent checkin);
 
     /// <summary>
-    /// Check-ins here, newest first, older than <paramref name="maxId"/> when given; every visibility, so the caller
-    /// must filter for its viewer. Holds the newest ~200 (and every one of the last 60 days).
+    /// A page of check-ins here, newest first; every visibility, so the caller must filter for its viewer.
+    /// Holds the newest ~200 (and every one of the last 60 days); older ones are in their authors' histories.
     /// </summary>
-    Task<IReadOnlyList<PlaceCheckinRef>> GetRecent(int limit, string? maxId);
+    Task<List<PlaceCheckinRef>> GetRecent(PageQuery page);
 }
 
 /// <summary>A place's details, as the places table holds them.</summary>

@@ -1,4 +1,5 @@
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -85,11 +86,7 @@ public sealed class PlaceGrain(
         }
     }
 
-    public Task<IReadOnlyList<PlaceCheckinRef>> GetRecent(int limit, string? maxId) =>
-        Task.FromResult<IReadOnlyList<PlaceCheckinRef>>(state.State.Checkins
-            .Where(c => maxId is null || string.CompareOrdinal(c.Id, maxId) < 0)
-            .Take(Math.Max(0, limit))
-            .ToList());
+    public Task<List<PlaceCheckinRef>> GetRecent(PageQuery page) => Task.FromResult(page.Apply(state.State.Checkins, c => c.Id));
 
     private bool ApplyCreate(CheckinEvent checkin, DateTimeOffset now)
     {

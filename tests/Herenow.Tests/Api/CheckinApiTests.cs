@@ -28,8 +28,7 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
 
     private async Task<string> Place()
     {
-        var response = await http.PostAsJsonAsync("/api/v1/places", new { name = "Kaffee Bar", latitude = 52.5200, longitude = 13.4050 });
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return await http.CreatePlaceAsync(await http.SignUpAsync("place_maker"), "Kaffee Bar");
     }
 
     private async Task<JsonElement> WaitForHome(string token, string id)

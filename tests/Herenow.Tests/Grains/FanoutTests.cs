@@ -70,11 +70,11 @@ public sealed class FanoutTests : IAsyncLifetime
         var place = host.Client.GetGrain<Herenow.Grains.Places.IPlaceGrain>(Cafe.Id);
 
         var checkin = await kim.PostCheckin(At(Visibility.Public));
-        var recent = await place.GetRecent(10, null);
+        var recent = await place.GetRecent(PageQuery.First(10));
         for (var i = 0; i < 40 && recent.All(r => r.Id != checkin.Id); i++)
         {
             await Task.Delay(50);
-            recent = await place.GetRecent(10, null);
+            recent = await place.GetRecent(PageQuery.First(10));
         }
 
         Assert.Contains(recent, r => r.Id == checkin.Id);

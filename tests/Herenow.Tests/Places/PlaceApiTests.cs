@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -13,9 +14,14 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
 {
     private readonly HttpClient http = api.Http;
 
+    private Task<string> Token() => http.SignUpAsync("place_maker");
+
+    private async Task<HttpResponseMessage> Post(object body) =>
+        await http.CallAsync(HttpMethod.Post, "/api/v1/places", await Token(), body);
+
     private async Task<JsonElement> Create(string name, double latitude, double longitude, string? category = null, string? address = null)
     {
-        var response = await http.PostAsJsonAsync("/api/v1/places", new { name, latitude, longitude, category, address });
+        var response = await Post(new { name, latitude, longitude, category, address });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
@@ -33,7 +39,7 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
     [Fact]
     public async Task Created_place_is_201_and_reads_back_with_stats_and_no_mayor()
     {
-        var response = await http.PostAsJsonAsync("/api/v1/places",
+        var response = await Post(
             new { name = "  Café am Ufer ", latitude = 48.1372, longitude = 11.5756, category = "cafe", address = "Ufer 1" });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -67,7 +73,7 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
     [Fact]
     public async Task Invalid_fields_are_422_with_an_error_for_each()
     {
-        var response = await http.PostAsJsonAsync("/api/v1/places", new
+        var response = await Post(new
         {
             name = " ",
             latitude = 90.5,
@@ -88,7 +94,12 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
     [InlineData("{\"name\": ")]
     public async Task Malformed_json_is_400_problem(string body)
     {
-        var response = await http.PostAsync("/api/v1/places", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/places")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Token());
+        var response = await http.SendAsync(request);
 
         await ProblemAssert.IsProblem(response, HttpStatusCode.BadRequest);
     }

@@ -103,7 +103,7 @@ public sealed class PlaceGrainTests(PlaceClusterFixture fixture) : IClassFixture
 
         var view = await grain.GetPlace();
         Assert.Equal(new PlaceStats(2, 1, 1), view!.Stats);
-        Assert.Equal(2, (await grain.GetRecent(10, null)).Count);
+        Assert.Equal(2, (await grain.GetRecent(PageQuery.First(10))).Count);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class PlaceGrainTests(PlaceClusterFixture fixture) : IClassFixture
         var view = await grain.GetPlace();
         Assert.Equal(new PlaceStats(1, 1, 1), view!.Stats);
         Assert.Equal("alice", view.Mayor);
-        Assert.Equal(new[] { kept.CheckinId }, (await grain.GetRecent(10, null)).Select(c => c.Id));
+        Assert.Equal(new[] { kept.CheckinId }, (await grain.GetRecent(PageQuery.First(10))).Select(c => c.Id));
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class PlaceGrainTests(PlaceClusterFixture fixture) : IClassFixture
         await grain.RecordCheckin(checkin);
 
         Assert.Equal(new PlaceStats(0, 0, 0), (await grain.GetPlace())!.Stats);
-        Assert.Empty(await grain.GetRecent(10, null));
+        Assert.Empty(await grain.GetRecent(PageQuery.First(10)));
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class PlaceGrainTests(PlaceClusterFixture fixture) : IClassFixture
         // Followers-only counts in the totals and here-now (numbers naming nobody); private in none of them.
         Assert.Equal(new PlaceStats(1, 1, 1), view!.Stats);
         Assert.Null(view.Mayor); // neither is public
-        Assert.Contains(await grain.GetRecent(10, null), c => c.Id == secret.CheckinId && c.Visibility == Visibility.Private);
+        Assert.Contains(await grain.GetRecent(PageQuery.First(10)), c => c.Id == secret.CheckinId && c.Visibility == Visibility.Private);
     }
 
     [Fact]
@@ -245,8 +245,8 @@ public sealed class PlaceGrainTests(PlaceClusterFixture fixture) : IClassFixture
             ids.Add((await CheckInAt(grain, id, $"user{i}", Noon.AddMinutes(i))).CheckinId);
         }
 
-        var first = await grain.GetRecent(2, null);
-        var next = await grain.GetRecent(2, first[^1].Id);
+        var first = await grain.GetRecent(PageQuery.First(2));
+        var next = await grain.GetRecent(new PageQuery(first[^1].Id, null, null, 2));
 
         Assert.Equal(new[] { ids[4], ids[3] }, first.Select(c => c.Id));
         Assert.Equal(new[] { ids[2], ids[1] }, next.Select(c => c.Id));
@@ -264,7 +264,7 @@ public sealed class PlaceGrainTests(PlaceClusterFixture fixture) : IClassFixture
         clock.Now = Noon;
         await CheckInAt(grain, id, "late", Noon);
 
-        var recent = await grain.GetRecent(1000, null);
+        var recent = await grain.GetRecent(PageQuery.First(1000));
         Assert.Equal(PlaceGrain.RecentCapacity, recent.Count);
         Assert.Equal(231, (await grain.GetPlace())!.Stats.CheckinsCount);
         Assert.Equal(8, (await grain.GetPlace())!.Stats.VisitorsCount);
