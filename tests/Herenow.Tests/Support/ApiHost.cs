@@ -17,16 +17,20 @@ public sealed class ApiHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cluster = await RealCluster.StartAsync(silos: 1);
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        factory = CreateApi(Cluster);
+        Http = factory.CreateClient();
+    }
+
+    /// <summary>An API process in front of <paramref name="cluster"/>, configured as in production.</summary>
+    public static WebApplicationFactory<Program> CreateApi(RealCluster cluster, IDictionary<string, string?>? settings = null) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            foreach (var (key, value) in Cluster.Settings)
+            foreach (var (key, value) in cluster.Settings.Concat(settings ?? new Dictionary<string, string?>()))
             {
                 web.UseSetting(key, value);
             }
             web.UseEnvironment("Production");
         });
-        Http = factory.CreateClient();
-    }
 
     public async Task DisposeAsync()
     {
