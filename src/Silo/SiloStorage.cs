@@ -31,7 +31,7 @@ public static class SiloStorage
             o.ConnectionString = connectionString;
         });
         // Stream subscriptions must survive a silo restart, so the pub-sub store is durable even though the
-        // stream transport itself is in memory (see docs/adr/0003-streams.md).
+        // stream transport itself is in memory (see docs/adr/0004-fan-out-over-streams.md).
         silo.AddAdoNetGrainStorage(StreamNames.PubSubStore, o =>
         {
             o.Invariant = Invariant;
