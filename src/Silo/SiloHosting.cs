@@ -1,5 +1,6 @@
 using System.Net;
 using Herenow.Grains;
+using Herenow.Grains.Feeds;
 using Orleans.Configuration;
 
 namespace Herenow.Silo;
@@ -13,6 +14,7 @@ public static class SiloHosting
         // Graceful shutdown: on SIGTERM or Ctrl-C the silo leaves the membership table as Dead and hands its
         // grains over; allow it the time to do so.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.Configure<FeedOptions>(builder.Configuration.GetSection(FeedOptions.Section));
 
         builder.UseOrleans(silo =>
         {

@@ -11,7 +11,15 @@ namespace Herenow.Grains.Feeds;
 public interface IFeedGrain : IGrainWithStringKey
 {
     Task<List<CheckinEntry>> GetPage(PageQuery query);
+
+    /// <summary>A page, and whether older entries than the feed keeps must be read from the authors' histories.</summary>
+    Task<HomeFeedPage> GetHomePage(PageQuery query);
 }
+
+[GenerateSerializer, Alias("herenow.home-feed-page")]
+public sealed record HomeFeedPage(
+    [property: Id(0)] List<CheckinEntry> Entries,
+    [property: Id(1)] bool OlderInHistories);
 
 /// <summary>One shard of the global feed of public check-ins. Key: the shard number ("0".."7").</summary>
 public interface IGlobalFeedShardGrain : IGrainWithStringKey

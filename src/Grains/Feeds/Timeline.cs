@@ -16,8 +16,11 @@ public sealed class Timeline
     [Id(0)] public List<CheckinEntry> Entries { get; set; } = [];
     [Id(1)] public List<string> Tombstones { get; set; } = [];
 
-    /// <summary>Applies one event; true when the timeline changed.</summary>
-    public bool Apply(CheckinEvent checkin)
+    /// <summary>True once an entry fell off the end (or arrived too old to keep): older ones live only in histories.</summary>
+    [Id(2)] public bool Truncated { get; set; }
+
+    /// <summary>Applies one event, keeping at most <paramref name="capacity"/> entries; true when the timeline changed.</summary>
+    public bool Apply(CheckinEvent checkin, int capacity = Capacity)
     {
         if (checkin.Deleted)
         {
@@ -43,16 +46,18 @@ public sealed class Timeline
         }
         if (index < 0)
         {
-            if (Entries.Count >= Capacity)
+            if (Entries.Count >= capacity)
             {
+                Truncated = true;
                 return false; // older than everything kept: it belongs to history, not the feed
             }
             index = Entries.Count;
         }
         Entries.Insert(index, new CheckinEntry(checkin.CheckinId, checkin.Author, checkin.Visibility));
-        if (Entries.Count > Capacity)
+        if (Entries.Count > capacity)
         {
             Entries.RemoveAt(Entries.Count - 1);
+            Truncated = true;
         }
         return true;
     }

@@ -1,5 +1,6 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
+using Microsoft.Extensions.Options;
 using Orleans.Streams;
 
 namespace Herenow.Grains.Feeds;
@@ -9,7 +10,7 @@ namespace Herenow.Grains.Feeds;
 /// idempotently, persist behind (a change is written within a second, and on deactivation) so that a burst of
 /// deliveries costs one write, not one per event.
 /// </summary>
-public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string streamNamespace) : Grain
+public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string streamNamespace, int capacity) : Grain
 {
     private static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
     private bool dirty;
@@ -29,9 +30,11 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
 
     public Task<List<CheckinEntry>> GetPage(PageQuery query) => Task.FromResult(state.State.Page(query));
 
+    protected Timeline Timeline => state.State;
+
     private Task OnCheckin(CheckinEvent checkin)
     {
-        if (state.State.Apply(checkin))
+        if (state.State.Apply(checkin, capacity))
         {
             dirty = true;
             flushTimer ??= this.RegisterGrainTimer(async () =>
@@ -55,9 +58,18 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
 }
 
 [ImplicitStreamSubscription(FeedStreams.Home)]
-public sealed class FeedGrain([PersistentState("feed")] IPersistentState<Timeline> state)
-    : TimelineGrainBase(state, FeedStreams.Home), IFeedGrain;
+public sealed class FeedGrain([PersistentState("feed")] IPersistentState<Timeline> state, IOptions<FeedOptions> options)
+    : TimelineGrainBase(state, FeedStreams.Home, options.Value.HomeCapacity), IFeedGrain
+{
+    public Task<HomeFeedPage> GetHomePage(PageQuery query)
+    {
+        var entries = Timeline.Page(query);
+        // Paging older (no min_id) past the end of a feed that has dropped entries: the rest is in histories.
+        var olderInHistories = Timeline.Truncated && query.MinId is null && entries.Count < query.Limit;
+        return Task.FromResult(new HomeFeedPage(entries, olderInHistories));
+    }
+}
 
 [ImplicitStreamSubscription(FeedStreams.Global)]
 public sealed class GlobalFeedShardGrain([PersistentState("global-feed")] IPersistentState<Timeline> state)
-    : TimelineGrainBase(state, FeedStreams.Global), IGlobalFeedShardGrain;
+    : TimelineGrainBase(state, FeedStreams.Global, Timeline.Capacity), IGlobalFeedShardGrain;

@@ -20,10 +20,13 @@ public sealed class RealCluster : IAsyncDisposable
     private readonly List<IHost> silos = [];
     private IHost? clientHost;
 
-    private RealCluster(TestDatabase database, string clusterId)
+    private readonly IDictionary<string, string?> siloSettings;
+
+    private RealCluster(TestDatabase database, string clusterId, IDictionary<string, string?>? siloSettings)
     {
         Database = database;
         ClusterId = clusterId;
+        this.siloSettings = siloSettings ?? new Dictionary<string, string?>();
     }
 
     public TestDatabase Database { get; }
@@ -31,9 +34,10 @@ public sealed class RealCluster : IAsyncDisposable
     public IReadOnlyList<IHost> Silos => silos;
     public IClusterClient Client => clientHost!.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<RealCluster> StartAsync(int silos)
+    /// <param name="siloSettings">Configuration every silo gets on top of the cluster's (e.g. "Herenow:Feeds:HomeCapacity").</param>
+    public static async Task<RealCluster> StartAsync(int silos, IDictionary<string, string?>? siloSettings = null)
     {
-        var cluster = new RealCluster(await TestDatabase.CreateAsync(), "test-" + Guid.NewGuid().ToString("N")[..8]);
+        var cluster = new RealCluster(await TestDatabase.CreateAsync(), "test-" + Guid.NewGuid().ToString("N")[..8], siloSettings);
         for (var i = 0; i < silos; i++)
         {
             await cluster.StartSiloAsync();
@@ -53,6 +57,7 @@ public sealed class RealCluster : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
+        builder.Configuration.AddInMemoryCollection(siloSettings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Herenow:Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
