@@ -3,6 +3,7 @@ using Herenow.Api.Cluster;
 using Herenow.Api.Problems;
 using Herenow.Grains;
 using Herenow.Grains.Database;
+using Herenow.Grains.Streams;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Orleans.Configuration;
@@ -29,6 +30,9 @@ public static class ApiHosting
             // Fail fast rather than hold a request for Orleans' default 30 s; the caller gets a 503 and retries.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.UseConnectionRetryFilter<ClusterConnectionRetryFilter>();
+            // The live endpoints subscribe to the feed streams from here, so the client needs the silos' provider
+            // under the same name and with the same (default) queue layout (docs/adr/0011-live-updates.md).
+            client.AddMemoryStreams(StreamNames.Provider);
         });
 
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
@@ -46,6 +50,10 @@ public static class ApiHosting
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Accounts.PasswordHashing>();
         builder.Services.AddSingleton<Checkins.CheckinViews>();
+        builder.Services.AddOptions<Streaming.StreamingOptions>().Bind(builder.Configuration.GetSection(Streaming.StreamingOptions.Section))
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.BufferCapacity > 0 && o.MaxReplay >= 0, "Herenow:Streaming values must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Streaming.LiveStreamer>();
         builder.Services.AddAuthentication(Sessions.BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Sessions.BearerTokenHandler>(Sessions.BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();

@@ -5,6 +5,7 @@ using Herenow.Api.Feeds;
 using Herenow.Api.Health;
 using Herenow.Api.Places;
 using Herenow.Api.Sessions;
+using Herenow.Api.Streaming;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHerenowApi();
@@ -18,6 +19,7 @@ app.MapSessionEndpoints();
 app.MapCheckinEndpoints();
 app.MapFeedEndpoints();
 app.MapPlaceEndpoints();
+app.MapStreamingEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

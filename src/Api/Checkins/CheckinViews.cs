@@ -30,17 +30,23 @@ public sealed class CheckinViews(IGrainFactory grains)
         var authors = entries.Select(e => e.Author).Distinct().ToList();
         var relationships = (await Task.WhenAll(authors.Select(a => grains.GetGrain<IUserGrain>(a).GetRelationship(viewer))))
             .Select((r, i) => (authors[i], r)).ToDictionary(x => x.Item1, x => x.r);
-        var visible = entries.Where(e =>
-        {
-            var r = relationships[e.Author];
-            return r.MaySee(e.Visibility) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
-        }).ToList();
+        var visible = entries.Where(e => Admits(relationships[e.Author], e, onlyFollowed)).ToList();
 
         var records = await Task.WhenAll(visible.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
         var accounts = await AccountsAsync(records.Where(r => r is not null).Select(r => r!.Author), viewer);
         return records.Where(r => r is not null && relationships[r.Author].MaySee(r.Visibility))
             .Select(r => ToResponse(r!, accounts[r!.Author])).ToList();
     }
+
+    /// <summary>
+    /// Whether the viewer may learn about an entry without reading its record: for delete notices, whose record
+    /// is already gone. Same rule as <see cref="VisibleAsync"/>.
+    /// </summary>
+    public async Task<bool> MaySeeAsync(CheckinEntry entry, string? viewer, bool onlyFollowed = false) =>
+        Admits(await grains.GetGrain<IUserGrain>(entry.Author).GetRelationship(viewer), entry, onlyFollowed);
+
+    private static bool Admits(Relationship r, CheckinEntry e, bool onlyFollowed) =>
+        r.MaySee(e.Visibility) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
 
     /// <summary>One check-in by id; null when it does not exist or the viewer may not see it (both are 404).</summary>
     public async Task<CheckinResponse?> OneAsync(string id, string? viewer)

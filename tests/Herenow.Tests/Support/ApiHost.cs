@@ -14,6 +14,9 @@ public sealed class ApiHost : IAsyncLifetime
     public RealCluster Cluster { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The API's own services (its Orleans client, for instance), for assertions on its side.</summary>
+    public IServiceProvider Services => factory.Services;
+
     public async Task InitializeAsync()
     {
         Cluster = await RealCluster.StartAsync(silos: 1);
@@ -29,6 +32,8 @@ public sealed class ApiHost : IAsyncLifetime
             {
                 web.UseSetting(key, value);
             }
+            // Short enough that a streaming test sees a heartbeat well within its bounded wait.
+            web.UseSetting("Herenow:Streaming:HeartbeatInterval", "00:00:01");
             web.UseEnvironment("Production");
         });
 

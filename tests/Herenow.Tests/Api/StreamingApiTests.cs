@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Feeds;
+using Herenow.Grains.Streams;
+using Herenow.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Streams;
+
+namespace Herenow.Tests.Api;
+
+/// <summary>Live updates over Server-Sent Events through the real API, silo and PostgreSQL.</summary>
+public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly HttpClient http = api.Http;
+
+    private async Task<string> SignUp(string username)
+    {
+        await http.PostAsJsonAsync("/api/v1/accounts", new { username, password = "a long password" });
+        var session = await http.PostAsJsonAsync("/api/v1/sessions", new { username, password = "a long password" });
+        return (await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? token, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return await http.SendAsync(request);
+    }
+
+    private async Task<string> Place()
+    {
+        var response = await http.PostAsJsonAsync("/api/v1/places", new { name = "Späti", latitude = 52.5200, longitude = 13.4050 });
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private async Task<string> Post(string token, string place, string visibility)
+    {
+        var created = await Send(HttpMethod.Post, "/api/v1/checkins", token,
+            new { place_id = place, latitude = 52.5201, longitude = 13.4051, shout = visibility, visibility });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Opens a stream and checks that it is one: 200, SSE headers and the initial comment.</summary>
+    private async Task<SseClient> Connect(string path, string? token, CancellationToken cancel, string? lastEventId = null)
+    {
+        var sse = await SseClient.OpenAsync(http, path, token, cancel, lastEventId);
+        Assert.Equal(HttpStatusCode.OK, sse.Response.StatusCode);
+        Assert.Equal("text/event-stream", sse.Response.Content.Headers.ContentType?.MediaType);
+        Assert.True(sse.Response.Headers.CacheControl?.NoCache);
+        Assert.Equal("no", sse.Response.Headers.GetValues("X-Accel-Buffering").Single());
+        Assert.Equal("connected", (await sse.NextAsync(cancel)).Comment);
+        return sse;
+    }
+
+    [Fact]
+    public async Task Home_stream_sends_a_followees_public_checkin_as_the_api_shows_it_and_not_a_private_one()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        var ana = await SignUp("ana");
+        var ben = await SignUp("ben");
+        await Send(HttpMethod.Post, "/api/v1/accounts/ana/follow", ben);
+        var place = await Place();
+        await using var stream = await Connect("/api/v1/streaming/home", ben, timeout.Token);
+
+        var secret = await Post(ana, place, "private");
+        var open = await Post(ana, place, "public");
+
+        // Posted in this order, so a leaked private check-in would arrive first.
+        var message = await stream.NextEventAsync(timeout.Token);
+        Assert.Equal("checkin", message.Event);
+        Assert.Equal(open, message.Id);
+        Assert.NotEqual(secret, message.Id);
+        var shown = await (await Send(HttpMethod.Get, $"/api/v1/checkins/{open}", ben)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(JsonElement.DeepEquals(shown, JsonDocument.Parse(message.Data!).RootElement));
+    }
+
+    [Fact]
+    public async Task Home_stream_shows_the_author_their_own_private_checkin()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        var cid = await SignUp("cid");
+        await using var stream = await Connect("/api/v1/streaming/home", cid, timeout.Token);
+
+        var secret = await Post(cid, await Place(), "private");
+
+        Assert.Equal(secret, (await stream.NextEventAsync(timeout.Token)).Id);
+    }
+
+    [Fact]
+    public async Task Home_stream_without_a_token_is_a_401_problem()
+    {
+        await ProblemAssert.IsProblem(await http.GetAsync("/api/v1/streaming/home"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Global_stream_sends_public_checkins_to_anonymous_clients_and_never_followers_only_ones()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        var dee = await SignUp("dee");
+        var place = await Place();
+        await using var stream = await Connect("/api/v1/streaming/global", null, timeout.Token);
+
+        var followersOnly = await Post(dee, place, "followers");
+        var open = await Post(dee, place, "public");
+
+        var message = await stream.NextEventAsync(timeout.Token);
+        Assert.Equal(("checkin", open), (message.Event, message.Id));
+        Assert.NotEqual(followersOnly, message.Id);
+    }
+
+    [Fact]
+    public async Task Global_stream_hides_the_checkins_of_someone_who_blocked_the_viewer()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        var eve = await SignUp("eve");
+        var fin = await SignUp("fin");
+        var gia = await SignUp("gia");
+        await Send(HttpMethod.Post, "/api/v1/accounts/fin/block", eve);
+        var place = await Place();
+        await using var stream = await Connect("/api/v1/streaming/global", fin, timeout.Token);
+
+        var blocked = await Post(eve, place, "public");
+        var visible = await Post(gia, place, "public");
+
+        // The blocker's check-in does reach the global stream; only the send-time filter keeps it from fin.
+        var message = await stream.NextEventAsync(timeout.Token);
+        Assert.Equal(visible, message.Id);
+        Assert.NotEqual(blocked, message.Id);
+    }
+
+    [Fact]
+    public async Task Delete_event_follows_the_deletion_of_a_checkin()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        var hal = await SignUp("hal");
+        var ida = await SignUp("ida");
+        await Send(HttpMethod.Post, "/api/v1/accounts/hal/follow", ida);
+        await using var stream = await Connect("/api/v1/streaming/home", ida, timeout.Token);
+        var id = await Post(hal, await Place(), "public");
+        Assert.Equal(id, (await stream.NextEventAsync(timeout.Token)).Id);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Send(HttpMethod.Delete, $"/api/v1/checkins/{id}", hal)).StatusCode);
+
+        var message = await stream.NextEventAsync(timeout.Token);
+        Assert.Equal(("delete", id, null), (message.Event, message.Data, message.Id));
+    }
+
+    [Fact]
+    public async Task Idle_stream_sends_heartbeats()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        await using var stream = await Connect("/api/v1/streaming/global", null, timeout.Token);
+
+        Assert.Equal("heartbeat", (await stream.NextAsync(timeout.Token)).Comment);
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_Last_Event_ID_replays_what_came_after_it()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        var jo = await SignUp("jo");
+        var kai = await SignUp("kai");
+        await Send(HttpMethod.Post, "/api/v1/accounts/jo/follow", kai);
+        var place = await Place();
+        var first = await Post(jo, place, "public");
+        var second = await Post(jo, place, "public");
+        var third = await Post(jo, place, "public");
+        await WaitUntil(async () => (await (await Send(HttpMethod.Get, "/api/v1/feeds/home", kai)).Content.ReadAsStringAsync())
+            .Contains(third, StringComparison.Ordinal), timeout.Token);
+
+        await using var stream = await Connect("/api/v1/streaming/home", kai, timeout.Token, lastEventId: first);
+
+        Assert.Equal(second, (await stream.NextEventAsync(timeout.Token)).Id);
+        Assert.Equal(third, (await stream.NextEventAsync(timeout.Token)).Id);
+    }
+
+    [Fact]
+    public async Task Malformed_Last_Event_ID_is_a_422_problem()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/streaming/global");
+        request.Headers.Add("Last-Event-ID", "not-an-id");
+
+        await ProblemAssert.IsProblem(await http.SendAsync(request), HttpStatusCode.UnprocessableEntity);
+    }
+
+    [Fact]
+    public async Task Closing_the_stream_removes_its_subscription_and_publishing_goes_on()
+    {
+        using var timeout = new CancellationTokenSource(Wait);
+        var lea = await SignUp("lea");
+        var max = await SignUp("max");
+        await Send(HttpMethod.Post, "/api/v1/accounts/lea/follow", max);
+        // The API's own client is the consumer, so its handles are exactly the live connections' subscriptions.
+        var home = api.Services.GetRequiredService<IClusterClient>().GetStreamProvider(StreamNames.Provider)
+            .GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Home, "max"));
+
+        var stream = await Connect("/api/v1/streaming/home", max, timeout.Token);
+        Assert.Single(await home.GetAllSubscriptionHandles());
+        await stream.DisposeAsync();
+
+        await WaitUntil(async () => (await home.GetAllSubscriptionHandles()).Count == 0, timeout.Token);
+        var id = await Post(lea, await Place(), "public");
+        await WaitUntil(async () => (await (await Send(HttpMethod.Get, "/api/v1/feeds/home", max)).Content.ReadAsStringAsync())
+            .Contains(id, StringComparison.Ordinal), timeout.Token);
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition, CancellationToken cancel)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(50, cancel);
+        }
+    }
+}
