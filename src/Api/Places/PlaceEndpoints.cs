@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Herenow.Api.Idempotency;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
@@ -13,7 +14,7 @@ public static class PlaceEndpoints
     {
         var places = routes.MapGroup("/api/v1/places").WithTags("Places");
         // The creator is recorded when the caller is signed in, so requiring a token later is one RequireAuthorization().
-        places.MapPost("/", Create)
+        places.MapPost("/", Create).WithIdempotencyKey()
             .Accepts<CreatePlaceRequest>("application/json")
             .Produces<PlaceResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);

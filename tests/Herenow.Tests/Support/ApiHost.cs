@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 
 namespace Herenow.Tests.Support;
 
@@ -13,6 +14,9 @@ public sealed class ApiHost : IAsyncLifetime
 
     public RealCluster Cluster { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>For requests HttpClient will not send as written (e.g. a header with an empty value).</summary>
+    public TestServer Server => factory.Server;
 
     public async Task InitializeAsync()
     {
