@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herenow.Api.Cluster;
+using Herenow.Api.Idempotency;
 using Herenow.Api.Problems;
 using Herenow.Grains;
 using Herenow.Grains.Database;
@@ -57,6 +58,7 @@ public static class ApiHosting
         builder.Services.AddAuthentication(Sessions.BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Sessions.BearerTokenHandler>(Sessions.BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        builder.Services.AddIdempotencyKeys();
         return builder;
     }
 
@@ -66,6 +68,7 @@ public static class ApiHosting
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseIdempotencyKeys();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         return app;

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Herenow.Api.Common;
+using Herenow.Api.Idempotency;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
@@ -21,7 +22,7 @@ public static class CheckinEndpoints
     public static IEndpointRouteBuilder MapCheckinEndpoints(this IEndpointRouteBuilder routes)
     {
         var checkins = routes.MapGroup("/api/v1/checkins").WithTags("Check-ins");
-        checkins.MapPost("/", Create).RequireAuthorization()
+        checkins.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey()
             .Produces<CheckinResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         checkins.MapGet("/{id}", Get).Produces<CheckinResponse>().ProducesProblem(StatusCodes.Status404NotFound);
@@ -32,7 +33,7 @@ public static class CheckinEndpoints
     }
 
     private static async Task<IResult> Create(CreateCheckinRequest request, ClaimsPrincipal user, IGrainFactory grains,
-        PlaceDirectory places, CheckinViews views)
+        PlaceDirectory places, CheckinViews views, HttpContext http)
     {
         var caller = user.Caller()!;
         var author = grains.GetGrain<IUserGrain>(caller);
@@ -70,7 +71,9 @@ public static class CheckinEndpoints
         }
 
         var record = await author.PostCheckin(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
-            request.AccuracyM, request.Shout, visibility, []));
+            request.AccuracyM, request.Shout, visibility, [],
+            // The grain remembers the key with the check-in, so a retry after a lost response creates nothing new.
+            http.Features.Get<IdempotencyKeyFeature>()?.Key));
         return Results.Created($"/api/v1/checkins/{record.Id}", await views.OwnAsync(record, caller));
     }
 

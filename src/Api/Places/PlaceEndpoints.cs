@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Herenow.Api.Accounts;
 using Herenow.Api.Checkins;
 using Herenow.Api.Common;
+using Herenow.Api.Idempotency;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
@@ -16,7 +17,7 @@ public static class PlaceEndpoints
     public static IEndpointRouteBuilder MapPlaceEndpoints(this IEndpointRouteBuilder routes)
     {
         var places = routes.MapGroup("/api/v1/places").WithTags("Places");
-        places.MapPost("/", Create).RequireAuthorization()
+        places.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey()
             .Accepts<CreatePlaceRequest>("application/json")
             .Produces<PlaceResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);

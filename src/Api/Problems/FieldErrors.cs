@@ -29,4 +29,11 @@ public static class Problem
 
     public static IResult Conflict(string detail) =>
         Results.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
+
+    public static IResult BadRequest(string detail) =>
+        Results.Problem(title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
+
+    /// <summary>A request that is well-formed but cannot be processed, outside any one body field.</summary>
+    public static IResult Unprocessable(string title, string detail) =>
+        Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity);
 }

@@ -14,6 +14,8 @@ namespace Herenow.Grains.Accounts;
 public sealed partial class UserGrain
 {
     private const string FanoutReminder = "fanout";
+    // The API remembers responses for 24 h too; a key older than that is pruned and may create again.
+    private static readonly TimeSpan CheckinKeyRetention = TimeSpan.FromHours(24);
     private IGrainTimer? fanoutTimer;
     private bool fanoutReminderActive;
 
@@ -23,6 +25,15 @@ public sealed partial class UserGrain
         {
             throw new InvalidOperationException($"No account '{Key}'.");
         }
+        // The API stores a keyed response only after this call returns; if it crashed in between, the client's
+        // retry reaches here again. The key is written with the check-in (one state write), so a known key means
+        // the check-in committed: return it rather than create a second. A check-in deleted since is not kept.
+        if (checkin.IdempotencyKey is { } key && state.State.CheckinKeys.TryGetValue(key, out var keyed)
+            && await GrainFactory.GetGrain<ICheckinGrain>(keyed.CheckinId).Get() is { } earlier)
+        {
+            return earlier;
+        }
+
         var now = clock.GetUtcNow();
         // Hybrid logical clock: strictly after this author's previous check-in, whatever this silo's clock says.
         var id = TimeOrderedId.NewAfter(state.State.LastCheckinId, now);
@@ -38,6 +49,11 @@ public sealed partial class UserGrain
         state.State.PendingFanout.Add(record.ToEvent());
         var previousLast = state.State.LastCheckinId;
         state.State.LastCheckinId = id;
+        PruneCheckinKeys(now);
+        if (checkin.IdempotencyKey is not null)
+        {
+            state.State.CheckinKeys[checkin.IdempotencyKey] = new KeyedCheckin(id, now);
+        }
         try
         {
             await state.WriteStateAsync();
@@ -47,11 +63,26 @@ public sealed partial class UserGrain
             state.State.Checkins.Remove(entry);
             state.State.PendingFanout.RemoveAt(state.State.PendingFanout.Count - 1);
             state.State.LastCheckinId = previousLast;
+            if (checkin.IdempotencyKey is not null)
+            {
+                state.State.CheckinKeys.Remove(checkin.IdempotencyKey);
+            }
             await grain.MarkDeleted(); // compensation: nobody was told the id
             throw;
         }
         ScheduleFanout();
         return record;
+    }
+
+    private void PruneCheckinKeys(DateTimeOffset now)
+    {
+        foreach (var (key, keyed) in state.State.CheckinKeys)
+        {
+            if (keyed.CreatedAt < now - CheckinKeyRetention)
+            {
+                state.State.CheckinKeys.Remove(key);
+            }
+        }
     }
 
     public async Task<bool> DeleteCheckin(string checkinId)

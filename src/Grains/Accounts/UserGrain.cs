@@ -104,4 +104,9 @@ public sealed class UserState
     [Id(12)] public string? LastCheckinId { get; set; }
     /// <summary>Events acknowledged to the author but not yet delivered to every feed (the durable outbox).</summary>
     [Id(13)] public List<CheckinEvent> PendingFanout { get; set; } = [];
+    /// <summary>Idempotency-Key → the check-in it created, for a day (see UserGrain.PostCheckin).</summary>
+    [Id(14)] public Dictionary<string, KeyedCheckin> CheckinKeys { get; set; } = [];
 }
+
+[GenerateSerializer, Alias("herenow.keyed-checkin")]
+public sealed record KeyedCheckin([property: Id(0)] string CheckinId, [property: Id(1)] DateTimeOffset CreatedAt);

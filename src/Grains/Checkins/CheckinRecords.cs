@@ -17,7 +17,9 @@ public sealed record NewCheckin(
     [property: Id(3)] double? AccuracyM,
     [property: Id(4)] string? Shout,
     [property: Id(5)] Visibility Visibility,
-    [property: Id(6)] IReadOnlyList<string> MediaIds);
+    [property: Id(6)] IReadOnlyList<string> MediaIds,
+    // The caller's Idempotency-Key, if any: a second post with it returns the first check-in (UserGrain.PostCheckin).
+    [property: Id(7)] string? IdempotencyKey = null);
 
 [GenerateSerializer, Alias("herenow.checkin")]
 public sealed record CheckinRecord(

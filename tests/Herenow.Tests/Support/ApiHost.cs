@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 
 namespace Herenow.Tests.Support;
 
@@ -16,6 +17,9 @@ public sealed class ApiHost : IAsyncLifetime
 
     /// <summary>The API's own services (its Orleans client, for instance), for assertions on its side.</summary>
     public IServiceProvider Services => factory.Services;
+
+    /// <summary>For requests HttpClient will not send as written (e.g. a header with an empty value).</summary>
+    public TestServer Server => factory.Server;
 
     public async Task InitializeAsync()
     {
