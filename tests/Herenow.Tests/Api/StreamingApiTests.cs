@@ -32,11 +32,7 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
         return await http.SendAsync(request);
     }
 
-    private async Task<string> Place()
-    {
-        var response = await http.PostAsJsonAsync("/api/v1/places", new { name = "Späti", latitude = 52.5200, longitude = 13.4050 });
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
+    private async Task<string> Place() => await http.CreatePlaceAsync(await http.SignUpAsync("place_maker"), "Späti");
 
     private async Task<string> Post(string token, string place, string visibility)
     {
