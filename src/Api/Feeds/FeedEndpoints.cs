@@ -58,8 +58,7 @@ public static class FeedEndpoints
     {
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
-        var shards = await Task.WhenAll(GlobalFeed.AllShards().Select(s => grains.GetGrain<IGlobalFeedShardGrain>(s).GetPage(page)));
-        var merged = page.Apply(shards.SelectMany(s => s).OrderByDescending(e => e.Id, StringComparer.Ordinal), e => e.Id);
+        var merged = await GlobalFeed.ReadPageAsync(grains, page);
         Paging.WriteLink(context, merged, e => e.Id);
         return Results.Ok(await views.VisibleAsync(merged.Where(e => e.Visibility == Visibility.Public).ToList(), user.Caller()));
     }

@@ -50,11 +50,7 @@ public static class StreamingEndpoints
             GlobalFeed.AllShards().Select(shard => StreamId.Create(FeedStreams.Global, shard)).ToList(),
             entries => views.VisibleAsync(Public(entries), viewer),
             entry => entry.Visibility == Visibility.Public ? views.MaySeeAsync(entry, viewer) : Task.FromResult(false),
-            async page =>
-            {
-                var shards = await Task.WhenAll(GlobalFeed.AllShards().Select(s => grains.GetGrain<IGlobalFeedShardGrain>(s).GetPage(page)));
-                return page.Apply(shards.SelectMany(s => s).OrderByDescending(e => e.Id, StringComparer.Ordinal), e => e.Id);
-            });
+            page => GlobalFeed.ReadPageAsync(grains, page));
         await streamer.RunAsync(context, feed, lastEventId);
         return Results.Empty;
     }

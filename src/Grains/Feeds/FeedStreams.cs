@@ -1,3 +1,6 @@
+using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
+
 namespace Herenow.Grains.Feeds;
 
 public static class FeedStreams
@@ -29,4 +32,11 @@ public static class GlobalFeed
 
     public static IEnumerable<string> AllShards() =>
         Enumerable.Range(0, Shards).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>A page of the global feed: every shard's page in parallel, merged newest first.</summary>
+    public static async Task<List<CheckinEntry>> ReadPageAsync(IGrainFactory grains, PageQuery page)
+    {
+        var shards = await Task.WhenAll(AllShards().Select(s => grains.GetGrain<IGlobalFeedShardGrain>(s).GetPage(page)));
+        return page.Apply(shards.SelectMany(s => s).OrderByDescending(e => e.Id, StringComparer.Ordinal), e => e.Id);
+    }
 }

@@ -11,21 +11,6 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
 {
     private readonly HttpClient http = api.Http;
 
-    private async Task<string> SignUp(string username)
-    {
-        await http.PostAsJsonAsync("/api/v1/accounts", new { username, password = "a long password" });
-        var session = await http.PostAsJsonAsync("/api/v1/sessions", new { username, password = "a long password" });
-        return (await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-    }
-
-    private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? token, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        return await http.SendAsync(request);
-    }
-
     private async Task<string> Place()
     {
         return await http.CreatePlaceAsync(await http.SignUpAsync("place_maker"), "Kaffee Bar");
@@ -35,22 +20,22 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
     {
         for (var i = 0; i < 60; i++)
         {
-            var feed = await (await Send(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
+            var feed = await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
             if (feed.EnumerateArray().Any(c => c.GetProperty("id").GetString() == id)) return feed;
             await Task.Delay(50);
         }
-        return await (await Send(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
+        return await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]
     public async Task Checkin_is_201_readable_by_id_and_reaches_a_followers_home_feed()
     {
-        var ana = await SignUp("ana");
-        var ben = await SignUp("ben");
-        await Send(HttpMethod.Post, "/api/v1/accounts/ana/follow", ben);
+        var ana = await http.SignUpAsync("ana");
+        var ben = await http.SignUpAsync("ben");
+        await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/ana/follow", ben);
         var place = await Place();
 
-        var created = await Send(HttpMethod.Post, "/api/v1/checkins", ana,
+        var created = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", ana,
             new { place_id = place, latitude = 52.5201, longitude = 13.4051, shout = "coffee", visibility = "public" });
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -65,34 +50,34 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
     [Fact]
     public async Task Checkin_farther_than_a_kilometre_plus_accuracy_is_422_and_nothing_is_stored()
     {
-        var cleo = await SignUp("cleo");
+        var cleo = await http.SignUpAsync("cleo");
         var place = await Place();
 
-        var far = await Send(HttpMethod.Post, "/api/v1/checkins", cleo, new { place_id = place, latitude = 52.54, longitude = 13.4050 });
-        var unknown = await Send(HttpMethod.Post, "/api/v1/checkins", cleo, new { place_id = "nope", latitude = 52.52, longitude = 13.405 });
+        var far = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", cleo, new { place_id = place, latitude = 52.54, longitude = 13.4050 });
+        var unknown = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", cleo, new { place_id = "nope", latitude = 52.52, longitude = 13.405 });
 
         await ProblemAssert.IsProblem(far, HttpStatusCode.UnprocessableEntity);
         await ProblemAssert.IsProblem(unknown, HttpStatusCode.UnprocessableEntity);
-        var history = await (await Send(HttpMethod.Get, "/api/v1/accounts/cleo/checkins", cleo)).Content.ReadFromJsonAsync<JsonElement>();
+        var history = await (await http.CallAsync(HttpMethod.Get, "/api/v1/accounts/cleo/checkins", cleo)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(0, history.GetArrayLength());
     }
 
     [Fact]
     public async Task Followers_only_and_private_checkins_are_404_to_those_who_may_not_see_them()
     {
-        var dora = await SignUp("dora");
-        var eli = await SignUp("eli");
-        await Send(HttpMethod.Post, "/api/v1/accounts/dora/follow", eli);
+        var dora = await http.SignUpAsync("dora");
+        var eli = await http.SignUpAsync("eli");
+        await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/dora/follow", eli);
         var place = await Place();
-        async Task<string> Post(string visibility) => (await (await Send(HttpMethod.Post, "/api/v1/checkins", dora,
+        async Task<string> Post(string visibility) => (await (await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", dora,
             new { place_id = place, latitude = 52.52, longitude = 13.405, visibility })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var followersOnly = await Post("followers");
         var secret = await Post("private");
 
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/v1/checkins/{followersOnly}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, $"/api/v1/checkins/{followersOnly}", eli)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Send(HttpMethod.Get, $"/api/v1/checkins/{secret}", eli)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, $"/api/v1/checkins/{secret}", dora)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{followersOnly}", eli)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{secret}", eli)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{secret}", dora)).StatusCode);
         var anonymousHistory = await (await http.GetAsync("/api/v1/accounts/dora/checkins")).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(0, anonymousHistory.GetArrayLength());
         Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/dora")).GetProperty("checkins_count").GetInt32());
@@ -101,18 +86,18 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
     [Fact]
     public async Task Only_the_author_deletes_and_likes_count_once_per_user()
     {
-        var fay = await SignUp("fay");
-        var gus = await SignUp("gus");
+        var fay = await http.SignUpAsync("fay");
+        var gus = await http.SignUpAsync("gus");
         var place = await Place();
-        var id = (await (await Send(HttpMethod.Post, "/api/v1/checkins", fay,
+        var id = (await (await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", fay,
             new { place_id = place, latitude = 52.52, longitude = 13.405 })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
-        await Send(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus);
-        var liked = await (await Send(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus)).Content.ReadFromJsonAsync<JsonElement>();
+        await http.CallAsync(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus);
+        var liked = await (await http.CallAsync(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(1, liked.GetProperty("likes_count").GetInt32());
 
-        await ProblemAssert.IsProblem(await Send(HttpMethod.Delete, $"/api/v1/checkins/{id}", gus), HttpStatusCode.Forbidden);
-        Assert.Equal(HttpStatusCode.NoContent, (await Send(HttpMethod.Delete, $"/api/v1/checkins/{id}", fay)).StatusCode);
+        await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{id}", gus), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{id}", fay)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/v1/checkins/{id}")).StatusCode);
     }
 }

@@ -17,26 +17,11 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly HttpClient http = api.Http;
 
-    private async Task<string> SignUp(string username)
-    {
-        await http.PostAsJsonAsync("/api/v1/accounts", new { username, password = "a long password" });
-        var session = await http.PostAsJsonAsync("/api/v1/sessions", new { username, password = "a long password" });
-        return (await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-    }
-
-    private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? token, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        return await http.SendAsync(request);
-    }
-
     private async Task<string> Place() => await http.CreatePlaceAsync(await http.SignUpAsync("place_maker"), "Späti");
 
     private async Task<string> Post(string token, string place, string visibility)
     {
-        var created = await Send(HttpMethod.Post, "/api/v1/checkins", token,
+        var created = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", token,
             new { place_id = place, latitude = 52.5201, longitude = 13.4051, shout = visibility, visibility });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
@@ -58,9 +43,9 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     public async Task Home_stream_sends_a_followees_public_checkin_as_the_api_shows_it_and_not_a_private_one()
     {
         using var timeout = new CancellationTokenSource(Wait);
-        var ana = await SignUp("ana");
-        var ben = await SignUp("ben");
-        await Send(HttpMethod.Post, "/api/v1/accounts/ana/follow", ben);
+        var ana = await http.SignUpAsync("ana");
+        var ben = await http.SignUpAsync("ben");
+        await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/ana/follow", ben);
         var place = await Place();
         await using var stream = await Connect("/api/v1/streaming/home", ben, timeout.Token);
 
@@ -72,7 +57,7 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.Equal("checkin", message.Event);
         Assert.Equal(open, message.Id);
         Assert.NotEqual(secret, message.Id);
-        var shown = await (await Send(HttpMethod.Get, $"/api/v1/checkins/{open}", ben)).Content.ReadFromJsonAsync<JsonElement>();
+        var shown = await (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{open}", ben)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(JsonElement.DeepEquals(shown, JsonDocument.Parse(message.Data!).RootElement));
     }
 
@@ -80,7 +65,7 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     public async Task Home_stream_shows_the_author_their_own_private_checkin()
     {
         using var timeout = new CancellationTokenSource(Wait);
-        var cid = await SignUp("cid");
+        var cid = await http.SignUpAsync("cid");
         await using var stream = await Connect("/api/v1/streaming/home", cid, timeout.Token);
 
         var secret = await Post(cid, await Place(), "private");
@@ -98,7 +83,7 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     public async Task Global_stream_sends_public_checkins_to_anonymous_clients_and_never_followers_only_ones()
     {
         using var timeout = new CancellationTokenSource(Wait);
-        var dee = await SignUp("dee");
+        var dee = await http.SignUpAsync("dee");
         var place = await Place();
         await using var stream = await Connect("/api/v1/streaming/global", null, timeout.Token);
 
@@ -114,10 +99,10 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     public async Task Global_stream_hides_the_checkins_of_someone_who_blocked_the_viewer()
     {
         using var timeout = new CancellationTokenSource(Wait);
-        var eve = await SignUp("eve");
-        var fin = await SignUp("fin");
-        var gia = await SignUp("gia");
-        await Send(HttpMethod.Post, "/api/v1/accounts/fin/block", eve);
+        var eve = await http.SignUpAsync("eve");
+        var fin = await http.SignUpAsync("fin");
+        var gia = await http.SignUpAsync("gia");
+        await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/fin/block", eve);
         var place = await Place();
         await using var stream = await Connect("/api/v1/streaming/global", fin, timeout.Token);
 
@@ -134,14 +119,14 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     public async Task Delete_event_follows_the_deletion_of_a_checkin()
     {
         using var timeout = new CancellationTokenSource(Wait);
-        var hal = await SignUp("hal");
-        var ida = await SignUp("ida");
-        await Send(HttpMethod.Post, "/api/v1/accounts/hal/follow", ida);
+        var hal = await http.SignUpAsync("hal");
+        var ida = await http.SignUpAsync("ida");
+        await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/hal/follow", ida);
         await using var stream = await Connect("/api/v1/streaming/home", ida, timeout.Token);
         var id = await Post(hal, await Place(), "public");
         Assert.Equal(id, (await stream.NextEventAsync(timeout.Token)).Id);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await Send(HttpMethod.Delete, $"/api/v1/checkins/{id}", hal)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{id}", hal)).StatusCode);
 
         var message = await stream.NextEventAsync(timeout.Token);
         Assert.Equal(("delete", id, null), (message.Event, message.Data, message.Id));
@@ -160,14 +145,14 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     public async Task Reconnecting_with_Last_Event_ID_replays_what_came_after_it()
     {
         using var timeout = new CancellationTokenSource(Wait);
-        var jo = await SignUp("jo");
-        var kai = await SignUp("kai");
-        await Send(HttpMethod.Post, "/api/v1/accounts/jo/follow", kai);
+        var jo = await http.SignUpAsync("jo");
+        var kai = await http.SignUpAsync("kai");
+        await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/jo/follow", kai);
         var place = await Place();
         var first = await Post(jo, place, "public");
         var second = await Post(jo, place, "public");
         var third = await Post(jo, place, "public");
-        await WaitUntil(async () => (await (await Send(HttpMethod.Get, "/api/v1/feeds/home", kai)).Content.ReadAsStringAsync())
+        await WaitUntil(async () => (await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", kai)).Content.ReadAsStringAsync())
             .Contains(third, StringComparison.Ordinal), timeout.Token);
 
         await using var stream = await Connect("/api/v1/streaming/home", kai, timeout.Token, lastEventId: first);
@@ -189,9 +174,9 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     public async Task Closing_the_stream_removes_its_subscription_and_publishing_goes_on()
     {
         using var timeout = new CancellationTokenSource(Wait);
-        var lea = await SignUp("lea");
-        var max = await SignUp("max");
-        await Send(HttpMethod.Post, "/api/v1/accounts/lea/follow", max);
+        var lea = await http.SignUpAsync("lea");
+        var max = await http.SignUpAsync("max");
+        await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/lea/follow", max);
         // The API's own client is the consumer, so its handles are exactly the live connections' subscriptions.
         var home = api.Services.GetRequiredService<IClusterClient>().GetStreamProvider(StreamNames.Provider)
             .GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Home, "max"));
@@ -202,7 +187,7 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         await WaitUntil(async () => (await home.GetAllSubscriptionHandles()).Count == 0, timeout.Token);
         var id = await Post(lea, await Place(), "public");
-        await WaitUntil(async () => (await (await Send(HttpMethod.Get, "/api/v1/feeds/home", max)).Content.ReadAsStringAsync())
+        await WaitUntil(async () => (await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", max)).Content.ReadAsStringAsync())
             .Contains(id, StringComparison.Ordinal), timeout.Token);
     }
 

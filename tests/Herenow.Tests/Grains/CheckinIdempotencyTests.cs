@@ -18,12 +18,7 @@ public sealed class CheckinIdempotencyTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
-    private async Task<IUserGrain> Account(string name)
-    {
-        var user = host.Client.GetGrain<IUserGrain>(name);
-        await user.Register(new NewAccount(name, name, "hash"));
-        return user;
-    }
+    private Task<IUserGrain> Account(string name) => host.RegisterAsync(name);
 
     private static NewCheckin Keyed(string? key, string shout = "hi") =>
         new(Cafe, 52.52, 13.40, 10, shout, Visibility.Public, [], key);

@@ -17,12 +17,7 @@ public sealed class FanoutTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
-    private async Task<IUserGrain> Account(string name)
-    {
-        var user = host.Client.GetGrain<IUserGrain>(name);
-        await user.Register(new NewAccount(name, name, "hash"));
-        return user;
-    }
+    private Task<IUserGrain> Account(string name) => host.RegisterAsync(name);
 
     private static NewCheckin At(Visibility visibility, string shout = "hi") => new(Cafe, 52.52, 13.40, 10, shout, visibility, []);
 

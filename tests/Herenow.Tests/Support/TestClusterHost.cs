@@ -1,3 +1,4 @@
+using Herenow.Grains.Accounts;
 using Herenow.Silo;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -36,6 +37,14 @@ public sealed class TestClusterHost : IAsyncDisposable
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new TestClusterHost(database, cluster);
+    }
+
+    /// <summary>A registered account's grain (the password hash is a placeholder: grain tests do not sign in).</summary>
+    public async Task<IUserGrain> RegisterAsync(string username)
+    {
+        var user = Client.GetGrain<IUserGrain>(username);
+        await user.Register(new NewAccount(username, username, "hash"));
+        return user;
     }
 
     public async ValueTask DisposeAsync()
