@@ -71,5 +71,18 @@ public sealed class IdempotentEndpoint
 public static class IdempotentEndpointExtensions
 {
     public static TBuilder WithIdempotencyKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(IdempotentEndpoint.Instance);
+        builder.WithMetadata(IdempotentEndpoint.Instance).AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            // Client authors find the header where they look for everything else: the OpenAPI document.
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new Microsoft.OpenApi.OpenApiParameter
+            {
+                Name = IdempotencyKey.HeaderName,
+                In = Microsoft.OpenApi.ParameterLocation.Header,
+                Required = false,
+                Description = "Makes a retried create safe: per account, remembered 24 h; a repeat returns the original status and body.",
+                Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, MaxLength = 255 },
+            });
+            return Task.CompletedTask;
+        });
 }

@@ -188,7 +188,10 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
         var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var paths = document.GetProperty("paths");
 
-        Assert.True(paths.TryGetProperty("/api/v1/places", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/places", out var create));
+        Assert.Contains(create.GetProperty("post").GetProperty("parameters").EnumerateArray(),
+            p => p.GetProperty("name").GetString() == "Idempotency-Key" && p.GetProperty("in").GetString() == "header");
+        Assert.True(paths.TryGetProperty("/api/v1/places/{id}/checkins", out _));
         Assert.True(paths.TryGetProperty("/api/v1/places/nearby", out var nearby));
         Assert.Contains("radius_m", nearby.ToString(), StringComparison.Ordinal);
         Assert.True(paths.TryGetProperty("/api/v1/places/{id}", out _));
