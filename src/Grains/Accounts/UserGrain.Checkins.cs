@@ -14,6 +14,7 @@ namespace Herenow.Grains.Accounts;
 public sealed partial class UserGrain
 {
     private const string FanoutReminder = "fanout";
+    private const int FanoutBatchSize = 1000;
     // The API remembers responses for 24 h too; a key older than that is pruned and may create again.
     private static readonly TimeSpan CheckinKeyRetention = TimeSpan.FromHours(24);
     private IGrainTimer? fanoutTimer;
@@ -146,8 +147,9 @@ public sealed partial class UserGrain
         while (state.State.PendingFanout.Count > 0)
         {
             var next = state.State.PendingFanout[0];
-            var followers = state.State.Followers.Select(f => f.Username).ToList();
-            await delivery.DeliverAsync(next, followers);
+            // Followers are read from the table a page at a time, never all at once; the event leaves the outbox
+            // only after the last page was handed off.
+            await delivery.DeliverAsync(next, graph.FollowerBatchesAsync(Key, FanoutBatchSize));
             state.State.PendingFanout.RemoveAt(0);
             await state.WriteStateAsync();
         }

@@ -3,26 +3,42 @@ using Herenow.Grains.Common;
 namespace Herenow.Grains.Accounts;
 
 /// <summary>
-/// The follow graph. Each edge lives in two grains (the follower's Following, the followee's Followers), so
-/// changing it is a small saga: the followee's side first (it alone knows about blocks and may refuse), then ours;
-/// if ours cannot be written, the followee's step is compensated.
+/// The follow graph. An edge is one row of the <c>follows</c> table (<see cref="FollowGraph"/>), so making or removing
+/// it is one statement: acknowledged = committed. The followee's grain decides (it holds the blocks) and writes the
+/// row; the follower's grain then updates its cached view. Each grain caches, in memory only, who follows it (for
+/// relationship checks and the count) and whom it follows (for the count), loaded from the table on first need and
+/// kept current by the calls below. The persisted state holds no edges. See docs/adr/0013-follow-graph-table.md.
 /// </summary>
 public sealed partial class UserGrain
 {
+    private HashSet<string>? followers;
+    private HashSet<string>? following;
+
+    private async Task<(HashSet<string> Followers, HashSet<string> Following)> Edges()
+    {
+        if (!Exists)
+        {
+            return ([], []); // no account, no edges; not cached, so a Register in this activation starts clean
+        }
+        if (followers is null || following is null)
+        {
+            (followers, following) = await graph.LoadAsync(Key);
+        }
+        return (followers, following);
+    }
+
     public async Task<FollowOutcome> Follow(string target)
     {
         if (target == Key)
         {
             return FollowOutcome.Self;
         }
-        if (state.State.Following.Any(f => f.Username == target))
-        {
-            return FollowOutcome.Following;
-        }
         if (state.State.Blocked.Contains(target))
         {
             return FollowOutcome.Blocked;
         }
+        // Asked every time, even if our cache says we follow: the followee's answer is the truth (a block may have
+        // removed the edge while our cache missed it), and accepting again is a no-op.
         var followee = GrainFactory.GetGrain<IUserGrain>(target);
         if (!(await followee.GetRelationship(Key)).Exists)
         {
@@ -30,47 +46,40 @@ public sealed partial class UserGrain
         }
         if (!await followee.AcceptFollower(Key))
         {
+            (await Edges()).Following.Remove(target);
             return FollowOutcome.Blocked;
         }
-
-        var edge = new FollowEdge(TimeOrderedId.New(clock.GetUtcNow()), target);
-        state.State.Following.Add(edge);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State.Following.Remove(edge);
-            await followee.RemoveFollower(Key); // compensation
-            throw;
-        }
+        (await Edges()).Following.Add(target);
         return FollowOutcome.Following;
     }
 
     public async Task Unfollow(string target)
     {
-        if (state.State.Following.RemoveAll(f => f.Username == target) > 0)
-        {
-            await state.WriteStateAsync();
-        }
+        // The followee deletes the row and updates its own cache; then ours.
         await GrainFactory.GetGrain<IUserGrain>(target).RemoveFollower(Key);
+        (await Edges()).Following.Remove(target);
     }
 
+    /// <summary>
+    /// Order: (1) Blocked is written to our state, (2) one DELETE removes both edges, (3) both grains' caches forget
+    /// them. A crash after (1) leaves a block that already refuses follows (AcceptFollower reads Blocked) and already
+    /// hides us (Relationship.BlocksViewer), with edges still in the table; a crash after (2) leaves the other grain's
+    /// cache stale until it reactivates. Every step is idempotent, so re-issuing Block completes it.
+    /// </summary>
     public async Task Block(string target)
     {
         if (target == Key)
         {
             return;
         }
-        var changed = state.State.Blocked.Add(target);
-        changed |= state.State.Followers.RemoveAll(f => f.Username == target) > 0;
-        changed |= state.State.Following.RemoveAll(f => f.Username == target) > 0;
-        if (changed)
+        if (state.State.Blocked.Add(target))
         {
             await state.WriteStateAsync();
         }
-        // Sever the edges on the other side too; both calls are idempotent, so a retry is safe.
+        await graph.SeverAsync(Key, target);
+        var edges = await Edges();
+        edges.Followers.Remove(target);
+        edges.Following.Remove(target);
         var other = GrainFactory.GetGrain<IUserGrain>(target);
         await other.RemoveFollowing(Key);
         await other.RemoveFollower(Key);
@@ -90,33 +99,26 @@ public sealed partial class UserGrain
         {
             return false;
         }
-        if (!state.State.Followers.Any(f => f.Username == follower))
+        var edges = await Edges();
+        if (!edges.Followers.Contains(follower))
         {
-            state.State.Followers.Add(new FollowEdge(TimeOrderedId.New(clock.GetUtcNow()), follower));
-            await state.WriteStateAsync();
+            await graph.AddAsync(Key, follower, clock.GetUtcNow());
+            edges.Followers.Add(follower);
         }
         return true;
     }
 
     public async Task RemoveFollower(string follower)
     {
-        if (state.State.Followers.RemoveAll(f => f.Username == follower) > 0)
-        {
-            await state.WriteStateAsync();
-        }
+        // Unconditional: the DELETE is idempotent, and our cache is not the judge of what the table holds.
+        await graph.RemoveAsync(Key, follower);
+        (await Edges()).Followers.Remove(follower);
     }
 
-    public async Task RemoveFollowing(string followee)
-    {
-        if (state.State.Following.RemoveAll(f => f.Username == followee) > 0)
-        {
-            await state.WriteStateAsync();
-        }
-    }
+    /// <summary>Called by <paramref name="followee"/> after it removed the edge: only our cached view changes.</summary>
+    public async Task RemoveFollowing(string followee) => (await Edges()).Following.Remove(followee);
 
-    public Task<List<FollowEdge>> GetFollowers(PageQuery page) =>
-        Task.FromResult(page.Apply(Enumerable.Reverse(state.State.Followers), e => e.Id));
+    public Task<List<FollowEdge>> GetFollowers(PageQuery page) => graph.FollowersPageAsync(Key, page);
 
-    public Task<List<FollowEdge>> GetFollowing(PageQuery page) =>
-        Task.FromResult(page.Apply(Enumerable.Reverse(state.State.Following), e => e.Id));
+    public Task<List<FollowEdge>> GetFollowing(PageQuery page) => graph.FollowingPageAsync(Key, page);
 }

@@ -1,25 +1,29 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
+using Npgsql;
 
 namespace Herenow.Grains.Accounts;
 
 /// <summary>Profile and settings. The follow graph and check-ins are in the other parts of this partial class.</summary>
 public sealed partial class UserGrain(
     [PersistentState("user")] IPersistentState<UserState> state,
+    NpgsqlDataSource database,
     TimeProvider clock) : Grain, IUserGrain, IRemindable
 {
+    private readonly FollowGraph graph = new(database);
+
     private string Key => this.GetPrimaryKeyString();
 
     private bool Exists => state.State.Id is not null;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await MoveLegacyEdgesToTable();
         // A fan-out interrupted by a crash is still recorded as pending: finish it now.
         if (state.State.PendingFanout.Count > 0)
         {
             ScheduleFanout();
         }
-        return Task.CompletedTask;
     }
 
     public async Task<AccountView?> Register(NewAccount account)
@@ -37,10 +41,10 @@ public sealed partial class UserGrain(
         state.State.CreatedAt = now;
         // Acknowledged = durable: the caller gets its 201 only after this write has committed in PostgreSQL.
         await state.WriteStateAsync();
-        return View(null);
+        return await View(null);
     }
 
-    public Task<AccountView?> GetAccount(string? viewer) => Task.FromResult(Exists ? View(viewer) : null);
+    public async Task<AccountView?> GetAccount(string? viewer) => Exists ? await View(viewer) : null;
 
     public Task<string?> GetPasswordHash() => Task.FromResult(Exists ? state.State.PasswordHash : null);
 
@@ -58,29 +62,32 @@ public sealed partial class UserGrain(
         state.State.DefaultVisibility = update.DefaultVisibility ?? state.State.DefaultVisibility;
         state.State.ActivityPub = update.ActivityPub ?? state.State.ActivityPub;
         await state.WriteStateAsync();
-        return View(Key);
+        return await View(Key);
     }
 
-    public Task<Relationship> GetRelationship(string? viewer) => Task.FromResult(RelationshipTo(viewer));
-
-    private Relationship RelationshipTo(string? viewer) => new(
-        Exists,
-        viewer is not null && state.State.Followers.Any(f => f.Username == viewer),
-        viewer is not null && state.State.Blocked.Contains(viewer),
-        viewer == Key);
+    public async Task<Relationship> GetRelationship(string? viewer)
+    {
+        var edges = await Edges();
+        return new Relationship(
+            Exists,
+            viewer is not null && edges.Followers.Contains(viewer),
+            viewer is not null && state.State.Blocked.Contains(viewer),
+            viewer == Key);
+    }
 
     /// <summary>Counts are per viewer: a check-in the viewer may not see is not counted either.</summary>
-    private AccountView View(string? viewer)
+    private async Task<AccountView> View(string? viewer)
     {
-        var relationship = RelationshipTo(viewer);
+        var relationship = await GetRelationship(viewer);
+        var edges = await Edges();
         return new AccountView(
             state.State.Id!,
             state.State.Username,
             state.State.DisplayName,
             state.State.Note,
             state.State.CreatedAt,
-            state.State.Followers.Count,
-            state.State.Following.Count,
+            edges.Followers.Count,
+            edges.Following.Count,
             state.State.Checkins.Count(c => relationship.MaySee(c.Visibility)));
     }
 }
@@ -96,8 +103,11 @@ public sealed class UserState
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public Visibility DefaultVisibility { get; set; } = Visibility.Public;
     [Id(7)] public bool ActivityPub { get; set; } = true;
+    // Obsolete since migration 0012: the edges are rows in the follows table. Kept (ids reserved) only so that a
+    // state written before can still be read; activation moves them into the table and empties them.
     [Id(8)] public List<FollowEdge> Followers { get; set; } = [];
     [Id(9)] public List<FollowEdge> Following { get; set; } = [];
+    /// <summary>Accounts this user blocks: they may not follow it and see nothing of it.</summary>
     [Id(10)] public HashSet<string> Blocked { get; set; } = [];
     /// <summary>Every check-in this user wrote, oldest first (the lifetime history).</summary>
     [Id(11)] public List<CheckinEntry> Checkins { get; set; } = [];

@@ -13,17 +13,16 @@ public sealed class FanoutDelivery(IStreamProvider streams, IGrainFactory grains
 {
     private const int Parallelism = 256;
 
-    public async Task DeliverAsync(CheckinEvent checkin, IReadOnlyList<string> followers)
+    /// <param name="followerBatches">The author's followers, a batch at a time; read only if the check-in is not private.</param>
+    public async Task DeliverAsync(CheckinEvent checkin, IAsyncEnumerable<IReadOnlyList<string>> followerBatches)
     {
-        var homes = new List<string> { checkin.Author };
+        await ToHomes(checkin, [checkin.Author]);
         if (checkin.Visibility != Visibility.Private)
         {
-            homes.AddRange(followers);
-        }
-        foreach (var batch in homes.Chunk(Parallelism))
-        {
-            await Task.WhenAll(batch.Select(home =>
-                streams.GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Home, home)).OnNextAsync(checkin)));
+            await foreach (var batch in followerBatches)
+            {
+                await ToHomes(checkin, batch);
+            }
         }
         if (checkin.Visibility == Visibility.Public)
         {
@@ -32,5 +31,14 @@ public sealed class FanoutDelivery(IStreamProvider streams, IGrainFactory grains
         }
         // The place is one more idempotent consumer; it applies its own visibility rules (private counts nowhere).
         await grains.GetGrain<Places.IPlaceGrain>(checkin.PlaceId).RecordCheckin(checkin);
+    }
+
+    private async Task ToHomes(CheckinEvent checkin, IReadOnlyList<string> homes)
+    {
+        foreach (var chunk in homes.Chunk(Parallelism))
+        {
+            await Task.WhenAll(chunk.Select(home =>
+                streams.GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Home, home)).OnNextAsync(checkin)));
+        }
     }
 }
