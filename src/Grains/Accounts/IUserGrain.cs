@@ -25,13 +25,14 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>How <paramref name="viewer"/> (a username key, or null when anonymous) relates to this user.</summary>
     Task<Relationship> GetRelationship(string? viewer);
 
-    // The follow graph. Follow and Block are small sagas across two User grains (see UserGrain.Follows.cs).
+    // The follow graph: rows of the follows table, each written by the followee's grain (see UserGrain.Follows.cs).
     Task<FollowOutcome> Follow(string target);
     Task Unfollow(string target);
     Task Block(string target);
     Task Unblock(string target);
     Task<bool> AcceptFollower(string follower);
     Task RemoveFollower(string follower);
+    /// <summary>The followee removed the edge already; the follower's grain only updates its cached set.</summary>
     Task RemoveFollowing(string followee);
     Task<List<FollowEdge>> GetFollowers(PageQuery page);
     Task<List<FollowEdge>> GetFollowing(PageQuery page);
