@@ -1,5 +1,6 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
+using Orleans.Concurrency;
 
 namespace Herenow.Grains.Accounts;
 
@@ -22,7 +23,13 @@ public interface IUserGrain : IGrainWithStringKey
 
     Task<AccountView?> UpdateProfile(ProfileUpdate update);
 
+    // The calls one User grain makes to another inside its own turn (Follow, Unfollow, Block) interleave: A following
+    // B while B follows A would otherwise wait on each other until the call timeout (a distributed deadlock). They are
+    // safe to interleave because each changes only the in-memory sets after its own idempotent table statement, and
+    // Block records the block in memory before its first await.
+
     /// <summary>How <paramref name="viewer"/> (a username key, or null when anonymous) relates to this user.</summary>
+    [AlwaysInterleave]
     Task<Relationship> GetRelationship(string? viewer);
 
     // The follow graph: rows of the follows table, each written by the followee's grain (see UserGrain.Follows.cs).
@@ -30,9 +37,12 @@ public interface IUserGrain : IGrainWithStringKey
     Task Unfollow(string target);
     Task Block(string target);
     Task Unblock(string target);
+    [AlwaysInterleave]
     Task<bool> AcceptFollower(string follower);
+    [AlwaysInterleave]
     Task RemoveFollower(string follower);
     /// <summary>The followee removed the edge already; the follower's grain only updates its cached set.</summary>
+    [AlwaysInterleave]
     Task RemoveFollowing(string followee);
     Task<List<FollowEdge>> GetFollowers(PageQuery page);
     Task<List<FollowEdge>> GetFollowing(PageQuery page);

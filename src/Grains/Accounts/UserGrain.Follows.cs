@@ -11,20 +11,21 @@ namespace Herenow.Grains.Accounts;
 /// </summary>
 public sealed partial class UserGrain
 {
-    private HashSet<string>? followers;
-    private HashSet<string>? following;
+    private Task<(HashSet<string> Followers, HashSet<string> Following)>? edges;
 
-    private async Task<(HashSet<string> Followers, HashSet<string> Following)> Edges()
+    private Task<(HashSet<string> Followers, HashSet<string> Following)> Edges()
     {
         if (!Exists)
         {
-            return ([], []); // no account, no edges; not cached, so a Register in this activation starts clean
+            // No account, no edges; not cached, so a Register in this activation starts clean.
+            return Task.FromResult<(HashSet<string>, HashSet<string>)>(([], []));
         }
-        if (followers is null || following is null)
+        // One load shared by every caller: interleaved calls must not each load and overwrite the other's sets.
+        if (edges is null || edges.IsFaulted || edges.IsCanceled)
         {
-            (followers, following) = await graph.LoadAsync(Key);
+            edges = graph.LoadAsync(Key);
         }
-        return (followers, following);
+        return edges;
     }
 
     public async Task<FollowOutcome> Follow(string target)

@@ -95,6 +95,27 @@ public sealed class FollowGraphTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_users_following_each_other_at_once_do_not_deadlock()
+    {
+        var dee = await host.RegisterAsync("dee");
+        var eve = await host.RegisterAsync("eve");
+
+        // Without interleaving, each Follow holds its grain while waiting on the other's: both would hang until the
+        // 30 s call timeout. The bound here only keeps a regression from hanging the suite.
+        for (var round = 0; round < 5; round++)
+        {
+            var both = Task.WhenAll(dee.Follow("eve"), eve.Follow("dee"), dee.Block("eve"), eve.Unblock("dee"));
+            await both.WaitAsync(TimeSpan.FromSeconds(20));
+            await dee.Unblock("eve");
+        }
+        Assert.Equal(FollowOutcome.Following, await dee.Follow("eve"));
+        Assert.Equal(FollowOutcome.Following, await eve.Follow("dee"));
+        Assert.Equal(1, (await Account("dee")).FollowersCount);
+        Assert.Equal(1, (await Account("eve")).FollowersCount);
+        Assert.Equal(2, await Rows("followee IN ('dee', 'eve')"));
+    }
+
+    [Fact]
     public async Task Block_removes_both_directions_refuses_follows_and_is_idempotent()
     {
         var cat = await host.RegisterAsync("cat");
