@@ -26,6 +26,7 @@ public static class ChartWriter
             throughput.Color = Colors.Blue.WithAlpha(0.5);
             throughput.MarkerSize = 3;
             throughput.LegendText = "requests/s (right)";
+            plot.Axes.SetLimitsY(0, Math.Max(1, points.Max(p => p.Count)) * 1.1, plot.Axes.Right);
         }
         foreach (var figure in report.Figures)
         {

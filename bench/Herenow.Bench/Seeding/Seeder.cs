@@ -25,9 +25,16 @@ public sealed class Seeder(IClusterClient cluster, BenchOptions options)
         await BoundedParallel.ForEachAsync("register", accounts, options.SeedParallelism, async (name, _) =>
             await cluster.GetGrain<IUserGrain>(name).Register(new NewAccount(name, name, hash)), ct);
 
+        // Follow is a saga that holds the follower's grain while it calls the followee's. Two concurrent follows
+        // A->B and B->A (or any longer cycle) therefore wait on each other until the call times out. Within one
+        // phase every edge points the same way in username order, so concurrent calls can never form a cycle.
         var follows = plan.BackgroundFollows().ToList();
-        await BoundedParallel.ForEachAsync("follow (power law)", follows, options.SeedParallelism, async (edge, _) =>
-            await cluster.GetGrain<IUserGrain>(edge.Follower).Follow(edge.Followee), ct);
+        foreach (var (phase, downward) in new[] { ("follow (power law), 1/2", true), ("follow (power law), 2/2", false) })
+        {
+            var edges = follows.Where(e => string.CompareOrdinal(e.Follower, e.Followee) > 0 == downward).ToList();
+            await BoundedParallel.ForEachAsync(phase, edges, options.SeedParallelism, async (edge, _) =>
+                await cluster.GetGrain<IUserGrain>(edge.Follower).Follow(edge.Followee), ct);
+        }
 
         foreach (var celebrity in plan.Celebrities.Order())
         {
