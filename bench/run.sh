@@ -97,6 +97,8 @@ harness seed
 # A fresh silo: the memory figure must see users that are not active yet.
 start_service 1
 HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v '^silos$' | paste -sd, - || true)
+# Figure 7 compares against figure 1 on one silo, so it needs that run too.
+if has silos && ! has checkins; then HARNESS_ONLY=${HARNESS_ONLY:+$HARNESS_ONLY,}checkins; fi
 mkdir -p "$OUT"
 if [ -n "$HARNESS_ONLY" ]; then
   harness run --only "$HARNESS_ONLY" --out "$OUT" --commit "$COMMIT"
