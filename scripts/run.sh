@@ -14,11 +14,13 @@ SILO_PORT_BASE=11111
 GATEWAY_PORT_BASE=30000
 usage() {
   cat <<USAGE
-usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P]
+usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P] [--silo-port P] [--gateway-port P]
   --silos N      silo processes to start (default 1)
   --port P       API port on 127.0.0.1 (default 5080)
   --data-dir DIR PostgreSQL data, logs and pid files (default .data/)
   --pg-port P    port of the local PostgreSQL (default 55432)
+  --silo-port P  first silo-to-silo port; silo i gets P+i-1 (default 11111)
+  --gateway-port P first gateway port; silo i gets P+i-1 (default 30000)
 Set HERENOW_POSTGRES to a connection string to use your own PostgreSQL instead of a local one.
 USAGE
 }
@@ -28,6 +30,8 @@ while [ $# -gt 0 ]; do
     --port) API_PORT=$2; shift 2 ;;
     --data-dir) DATA_DIR=$2; shift 2 ;;
     --pg-port) PG_PORT=$2; shift 2 ;;
+    --silo-port) SILO_PORT_BASE=$2; shift 2 ;;
+    --gateway-port) GATEWAY_PORT_BASE=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac

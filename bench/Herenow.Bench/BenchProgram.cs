@@ -1,0 +1,124 @@
+using System.Globalization;
+using Herenow.Bench.Figures;
+using Herenow.Bench.Reporting;
+using Herenow.Bench.Scenarios;
+using Herenow.Bench.Seeding;
+
+namespace Herenow.Bench;
+
+/// <summary>
+/// <c>seed</c>: accounts, the follow graph and check-ins, through grain calls. <c>run</c>: the selected figures,
+/// written to --out (appended to an existing results.json with --append). <c>render</c>: results.md and chart.png
+/// again from results.json. bench/run.sh drives all three.
+/// </summary>
+public static class BenchProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 2;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        try
+        {
+            return options.Verb switch
+            {
+                "seed" => await SeedAsync(options, cancel.Token),
+                "run" => await RunAsync(options, cancel.Token),
+                "render" => await RenderAsync(options),
+                _ => throw new ArgumentException($"unknown verb {options.Verb} (seed, run, render)"),
+            };
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("cancelled");
+            return 130;
+        }
+    }
+
+    /// <summary>The harness's HTTP client: loopback only, no client-side timeout (the runners time requests out themselves).</summary>
+    public static HttpClient NewHttpClient(string baseUrl)
+    {
+        var uri = new Uri(baseUrl);
+        if (!uri.IsLoopback) throw new ArgumentException($"--base-url must be a loopback address, not {baseUrl}");
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 1024 };
+        return new HttpClient(handler) { BaseAddress = uri, Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    private static string Postgres(BenchOptions options) =>
+        options.Postgres ?? throw new ArgumentException("set --postgres or HERENOW_POSTGRES");
+
+    private static async Task<int> SeedAsync(BenchOptions options, CancellationToken ct)
+    {
+        var places = await PlaceCatalog.LoadAsync(Postgres(options), ct);
+        Console.WriteLine(FormattableString.Invariant($"seed: {places.Places.Count:N0} places; {options.Users:N0} users, {options.FollowsPerUser} follows each (Zipf), celebrities {string.Join(", ", options.Celebrities)}, {options.SeedCheckins:N0} check-ins"));
+        await using var cluster = await ClusterConnection.ConnectAsync(Postgres(options), options.ClusterId, ct);
+        using var http = NewHttpClient(options.BaseUrl);
+        var plan = new SeedPlan(options.Users, options.FollowsPerUser, options.Celebrities);
+        await new Seeder(cluster.Client, options).SeedAsync(plan, places, http, ct);
+        return 0;
+    }
+
+    private static async Task<int> RunAsync(BenchOptions options, CancellationToken ct)
+    {
+        var figures = new IFigure[]
+        {
+            // Memory first: it needs a silo in which the users are not active yet.
+            new MemoryFigure(), SearchFigure.Checkins(), SearchFigure.Home(), new GlobalUnderWriteLoadFigure(),
+            SearchFigure.Nearby(), new FanoutFigure(), new MixFigure(),
+        }.Where(f => options.Only.Contains(f.Id)).ToList();
+        var jsonPath = Path.Combine(options.OutDir, "results.json");
+        var report = (options.Append ? await JsonReport.ReadAsync(jsonPath) : null) ?? NewReport(options);
+
+        var places = await PlaceCatalog.LoadAsync(Postgres(options), ct);
+        await using var cluster = await ClusterConnection.ConnectAsync(Postgres(options), options.ClusterId, ct);
+        using var http = NewHttpClient(options.BaseUrl);
+        var pool = Enumerable.Range(0, Math.Min(options.SessionPool, options.Users)).Select(SeedPlan.User).ToList();
+        var sessions = await SessionMinter.MintAsync(cluster.Client, pool, options.SeedParallelism, ct);
+        var context = new FigureContext(options, http, cluster.Client, new BenchData(places, sessions), report.TimeOffset);
+
+        foreach (var figure in figures)
+        {
+            ct.ThrowIfCancellationRequested();
+            Console.WriteLine($"== {figure.Id}{context.Suffix}");
+            var result = await figure.RunAsync(context, ct);
+            report.Figures.RemoveAll(f => f.Id == result.Id);
+            report.Figures.Add(result);
+            // Written after every figure, so an interrupted run still leaves what it measured.
+            report.Timeline.AddRange(context.Timeline);
+            context.Timeline.Clear();
+            await ReportWriter.WriteAsync(report, options.OutDir);
+        }
+        await ReportWriter.WriteAsync(report, options.OutDir);
+        Console.WriteLine($"results: {Path.GetFullPath(options.OutDir)}");
+        return 0;
+    }
+
+    private static BenchReport NewReport(BenchOptions options) => new()
+    {
+        Commit = options.Commit,
+        Profile = options.Profile,
+        Settings = new()
+        {
+            ["seed"] = FormattableString.Invariant($"{options.Users:N0} users × {options.FollowsPerUser} follows (Zipf), celebrities with {string.Join(" / ", options.Celebrities)} followers, {options.SeedCheckins:N0} seeded check-ins"),
+            ["steps"] = FormattableString.Invariant($"{options.StepDuration.TotalSeconds} s, ×{options.StepFactor}; write p99 < {options.WriteP99Ms} ms, read p99 < {options.ReadP99Ms} ms"),
+            ["sessions"] = options.SessionPool.ToString(CultureInfo.InvariantCulture) + " seeded users with bearer tokens",
+        },
+    };
+
+    private static async Task<int> RenderAsync(BenchOptions options)
+    {
+        var report = await JsonReport.ReadAsync(Path.Combine(options.OutDir, "results.json"))
+            ?? throw new ArgumentException($"no results.json in {options.OutDir}");
+        await ReportWriter.WriteAsync(report, options.OutDir);
+        return 0;
+    }
+}
