@@ -50,6 +50,8 @@ public interface IUserGrain : IGrainWithStringKey
     // Check-ins this user wrote (UserGrain.Checkins.cs).
     Task<CheckinRecord> PostCheckin(NewCheckin checkin);
     Task<bool> DeleteCheckin(string checkinId);
+    /// <summary>A fan-out worker delivered this event everywhere: it may leave the outbox.</summary>
+    Task FanoutDelivered(string checkinId, bool deleted);
     Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate);
 }
 

@@ -7,17 +7,21 @@ namespace Herenow.Grains.Accounts;
 /// <summary>
 /// Posting and deleting check-ins, and their fan-out. Posting is a saga: (1) the check-in's own record is written,
 /// (2) this user's history and a pending fan-out event are written together; only then is the post acknowledged.
-/// If (2) fails, (1) is compensated. Fan-out runs after the acknowledgement from the durable pending list
-/// (an outbox): delivered at least once, removed only once every feed has been handed the event, resumed on
-/// reactivation and by a reminder if the silo dies mid-way.
+/// If (2) fails, (1) is compensated. Fan-out runs after the acknowledgement from the durable pending list (an
+/// outbox): each event is handed to a stateless fan-out worker (this grain does not wait, so the author's next
+/// request is not held up by a large fan-out) and leaves the outbox only when the worker reports every feed handed
+/// the event. Reactivation and a reminder dispatch again what was not confirmed: at least once.
 /// </summary>
 public sealed partial class UserGrain
 {
     private const string FanoutReminder = "fanout";
-    private const int FanoutBatchSize = 1000;
     // The API remembers responses for 24 h too; a key older than that is pruned and may create again.
     private static readonly TimeSpan CheckinKeyRetention = TimeSpan.FromHours(24);
-    private IGrainTimer? fanoutTimer;
+    /// <summary>A worker that has not reported back by then is presumed lost, and the reminder dispatches again.</summary>
+    private static readonly TimeSpan RedispatchAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>When each pending event was last handed to a worker (memory only: a new activation dispatches all).</summary>
+    private readonly Dictionary<(string CheckinId, bool Deleted), DateTimeOffset> dispatched = [];
     private bool fanoutReminderActive;
 
     public async Task<CheckinRecord> PostCheckin(NewCheckin checkin)
@@ -114,50 +118,61 @@ public sealed partial class UserGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == FanoutReminder)
+        if (reminderName != FanoutReminder)
         {
-            await DrainFanout();
+            return;
+        }
+        if (state.State.PendingFanout.Count == 0)
+        {
+            // Kept while the author is busy (no reminder write per check-in); dropped once a tick finds nothing to do.
+            if (await this.GetReminder(FanoutReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+            fanoutReminderActive = false;
+            return;
+        }
+        DispatchFanout(olderThan: clock.GetUtcNow() - RedispatchAfter);
+    }
+
+    public async Task FanoutDelivered(string checkinId, bool deleted)
+    {
+        dispatched.Remove((checkinId, deleted));
+        if (state.State.PendingFanout.RemoveAll(e => e.CheckinId == checkinId && e.Deleted == deleted) > 0)
+        {
+            await state.WriteStateAsync();
         }
     }
 
-    private void ScheduleFanout()
+    private void ScheduleFanout() => DispatchFanout(olderThan: null);
+
+    /// <summary>
+    /// Hands pending events to fan-out workers without waiting for them, so this grain stays free for the author's
+    /// next request. An event dispatched within <see cref="RedispatchAfter"/> is not sent again unless
+    /// <paramref name="olderThan"/> says so (the reminder's retry); a reactivated grain has dispatched nothing.
+    /// </summary>
+    private void DispatchFanout(DateTimeOffset? olderThan)
     {
-        // One pending drain at a time; it runs as a normal grain turn after the current request completes.
-        fanoutTimer ??= this.RegisterGrainTimer(async _ =>
+        var now = clock.GetUtcNow();
+        foreach (var pending in state.State.PendingFanout)
         {
-            fanoutTimer?.Dispose();
-            fanoutTimer = null;
-            await DrainFanout();
-        }, (object?)null, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+            var key = (pending.CheckinId, pending.Deleted);
+            if (dispatched.TryGetValue(key, out var at) && (olderThan is null || at > olderThan))
+            {
+                continue;
+            }
+            dispatched[key] = now;
+            GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending).Ignore();
+        }
     }
 
     private async Task EnsureFanoutReminder()
     {
         if (!fanoutReminderActive)
         {
-            // Written before the acknowledgement, so a crash before the drain still leaves a way back in.
+            // Written before the acknowledgement, so a crash before the fan-out still leaves a way back in.
             await this.RegisterOrUpdateReminder(FanoutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             fanoutReminderActive = true;
         }
-    }
-
-    private async Task DrainFanout()
-    {
-        var delivery = new FanoutDelivery(this.GetStreamProvider(Streams.StreamNames.Provider), GrainFactory);
-        while (state.State.PendingFanout.Count > 0)
-        {
-            var next = state.State.PendingFanout[0];
-            // Followers are read from the table a page at a time, never all at once; the event leaves the outbox
-            // only after the last page was handed off.
-            await delivery.DeliverAsync(next, graph.FollowerBatchesAsync(Key, FanoutBatchSize));
-            state.State.PendingFanout.RemoveAt(0);
-            await state.WriteStateAsync();
-        }
-        var reminder = await this.GetReminder(FanoutReminder);
-        if (reminder is not null)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-        fanoutReminderActive = false;
     }
 }

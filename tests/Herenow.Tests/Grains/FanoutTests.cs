@@ -125,6 +125,29 @@ public sealed class FanoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_outbox_empties_once_the_worker_reports_delivery_and_a_repeated_report_changes_nothing()
+    {
+        var kim = await Account("kim");
+        var lee = await Account("lee");
+        await lee.Follow("kim");
+
+        var record = await kim.PostCheckin(At(Visibility.Public));
+        await WaitForFeed("lee", p => p.Any(e => e.Id == record.Id));
+        var storage = host.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>("Default");
+        var state = new GrainState<UserState>();
+        for (var i = 0; i < 100; i++)
+        {
+            await storage.ReadStateAsync("user", GrainId.Create("user", "kim"), state);
+            if (state.State is { PendingFanout.Count: 0 }) break;
+            await Task.Delay(50);
+        }
+        Assert.Empty(state.State!.PendingFanout);
+
+        await kim.FanoutDelivered(record.Id, deleted: false); // a late duplicate report from a re-dispatch
+        Assert.Single(await kim.GetHistory(PageQuery.First(10), true, true));
+    }
+
+    [Fact]
     public async Task Fanout_interrupted_by_a_crash_is_completed_on_reactivation()
     {
         var ivan = await Account("ivan");

@@ -1,0 +1,33 @@
+using Herenow.Grains.Accounts;
+using Herenow.Grains.Checkins;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Concurrency;
+
+namespace Herenow.Grains.Feeds;
+
+[StatelessWorker]
+public sealed partial class FanoutWorkerGrain(NpgsqlDataSource database, ILogger<FanoutWorkerGrain> logger) : Grain, IFanoutWorkerGrain
+{
+    private const int FollowerBatchSize = 1000;
+    private readonly FollowGraph graph = new(database);
+
+    public async Task Deliver(CheckinEvent checkin)
+    {
+        try
+        {
+            var delivery = new FanoutDelivery(this.GetStreamProvider(Streams.StreamNames.Provider), GrainFactory);
+            // Followers are read from the table a page at a time, never all at once.
+            await delivery.DeliverAsync(checkin, graph.FollowerBatchesAsync(checkin.Author, FollowerBatchSize));
+            await GrainFactory.GetGrain<IUserGrain>(checkin.Author).FanoutDelivered(checkin.CheckinId, checkin.Deleted);
+        }
+        catch (Exception e)
+        {
+            // Nobody awaits a one-way call: log, and leave the event in the author's outbox for the next dispatch.
+            LogFailed(logger, e, checkin.CheckinId, checkin.Author);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fan-out of {CheckinId} by {Author} failed; the author's outbox will dispatch it again")]
+    private static partial void LogFailed(ILogger logger, Exception error, string checkinId, string author);
+}
