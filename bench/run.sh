@@ -8,14 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-QUICK=""
+. bench/lib/service.sh
 ONLY="memory,checkins,home,global,nearby,fanout,mix,silos"
-DATA_DIR=.data/bench
-API_PORT=5180
-PG_PORT=55532
-SILO_PORT=21111
-GATEWAY_PORT=31000
-EXTRA=()
 usage() {
   cat <<USAGE
 usage: bench/run.sh [--quick] [--only LIST] [--data-dir DIR] [--port P] [--pg-port P] [-- harness options]
@@ -40,62 +34,30 @@ while [ $# -gt 0 ]; do
 done
 # A quick run keeps its own database, so its small seed never mixes with the full one.
 [ -n "$QUICK" ] && [ "$DATA_DIR" = .data/bench ] && DATA_DIR=.data/bench-quick
-mkdir -p "$DATA_DIR"
-DATA_DIR=$(cd "$DATA_DIR" && pwd)
-SERVICE_PID_FILE=$DATA_DIR/service.pid
-SERVICE_LOG=$DATA_DIR/service.log
-export HERENOW_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=herenow"
+service_init
 
 COMMIT=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- src bench scripts ':!bench/results' 2>/dev/null || COMMIT="$COMMIT-dirty"
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 OUT=$ROOT/bench/results/$STAMP-$COMMIT
 [ -n "$QUICK" ] && OUT=$ROOT/bench/results/tmp/$STAMP-$COMMIT-quick
-HARNESS=$ROOT/bench/Herenow.Bench/bin/Release/net10.0/Herenow.Bench.dll
 
 has() { [[ ",$ONLY," == *",$1,"* ]]; }
 
-stop_service() {
-  [ -f "$SERVICE_PID_FILE" ] || return 0
-  local pid; pid=$(cat "$SERVICE_PID_FILE")
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "stopping the service (pid $pid)..."
-    # scripts/run.sh stops the API, the silos and PostgreSQL on SIGTERM; its process group is the last resort.
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
-  rm -f "$SERVICE_PID_FILE"
-}
-
-start_service() {
-  local silos=$1
-  stop_service
-  echo "starting the service: $silos silo(s), API 127.0.0.1:$API_PORT, PostgreSQL 127.0.0.1:$PG_PORT, data $DATA_DIR"
-  # setsid: its own process group, so it can be stopped as a unit and never catches our terminal's Ctrl-C twice.
-  env -u HERENOW_POSTGRES setsid scripts/run.sh --silos "$silos" --port "$API_PORT" --pg-port "$PG_PORT" \
-    --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" --data-dir "$DATA_DIR" >"$SERVICE_LOG" 2>&1 &
-  echo $! >"$SERVICE_PID_FILE"
-  for _ in $(seq 1 600); do
-    grep -q "Herenow is running" "$SERVICE_LOG" 2>/dev/null && return 0
-    kill -0 "$(cat "$SERVICE_PID_FILE")" 2>/dev/null || { echo "error: the service did not start; see $SERVICE_LOG" >&2; tail -5 "$SERVICE_LOG" >&2; exit 1; }
-    sleep 0.5
-  done
-  echo "error: the service was not ready within 5 minutes; see $SERVICE_LOG" >&2; exit 1
-}
 trap stop_service EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-harness() { dotnet "$HARNESS" "$@" $QUICK --base-url "http://127.0.0.1:$API_PORT" --run-dir "$DATA_DIR/run" "${EXTRA[@]}"; }
 
 start_service 1      # also builds the solution (Release), the harness included
 echo "importing places..."
 scripts/import-places.sh
 echo "seeding (grain calls)..."
 harness seed
-# A fresh silo: the memory figure must see users that are not active yet.
+# A fresh silo: the memory figure must see users that are not active yet. Fan-outs the restart interrupted resume
+# by reminder within a minute; they finish before anything is measured.
 start_service 1
+wait_quiet 70
 HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v '^silos$' | paste -sd, - || true)
 # Figure 7 compares against figure 1 on one silo, so it needs that run too.
 if has silos && ! has checkins; then HARNESS_ONLY=${HARNESS_ONLY:+$HARNESS_ONLY,}checkins; fi
@@ -105,6 +67,7 @@ if [ -n "$HARNESS_ONLY" ]; then
 fi
 if has silos; then
   start_service 3
+  wait_quiet 70
   harness run --only checkins --variant 3-silos --append --out "$OUT" --commit "$COMMIT"
 fi
 stop_service

@@ -36,6 +36,11 @@ public sealed class BenchOptions
     public int MemoryGrains { get; private set; }
     public int SeedParallelism { get; private set; } = 64;
 
+    // The load verb (profiling): one scenario at one fixed rate.
+    public string Scenario { get; private set; } = "checkins";
+    public double LoadRate { get; private set; } = 100;
+    public TimeSpan LoadDuration { get; private set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The password every seeded account has, so any of them can sign in through POST /api/v1/sessions.</summary>
     public const string SeedPassword = "bench password 1";
 
@@ -81,6 +86,9 @@ public sealed class BenchOptions
                 case "--fanout-sample": o.FanoutSample = Int(); break;
                 case "--memory-grains": o.MemoryGrains = Int(); break;
                 case "--seed-parallelism": o.SeedParallelism = Int(); break;
+                case "--scenario": o.Scenario = Value(); break;
+                case "--rate": o.LoadRate = Double(); break;
+                case "--seconds": o.LoadDuration = TimeSpan.FromSeconds(Double()); break;
                 default: throw new ArgumentException($"unknown option {flag}");
             }
         }

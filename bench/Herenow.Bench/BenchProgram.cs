@@ -9,7 +9,7 @@ namespace Herenow.Bench;
 /// <summary>
 /// <c>seed</c>: accounts, the follow graph and check-ins, through grain calls. <c>run</c>: the selected figures,
 /// written to --out (appended to an existing results.json with --append). <c>render</c>: results.md and chart.png
-/// again from results.json. bench/run.sh drives all three.
+/// again from results.json. bench/run.sh drives these three. <c>load</c>: one fixed-rate scenario, for bench/profile.sh.
 /// </summary>
 public static class BenchProgram
 {
@@ -34,7 +34,8 @@ public static class BenchProgram
                 "seed" => await SeedAsync(options, cancel.Token),
                 "run" => await RunAsync(options, cancel.Token),
                 "render" => await RenderAsync(options),
-                _ => throw new ArgumentException($"unknown verb {options.Verb} (seed, run, render)"),
+                "load" => await LoadCommand.RunAsync(options, Postgres(options), cancel.Token),
+                _ => throw new ArgumentException($"unknown verb {options.Verb} (seed, run, render, load)"),
             };
         }
         catch (OperationCanceledException)
@@ -81,7 +82,7 @@ public static class BenchProgram
         var places = await PlaceCatalog.LoadAsync(Postgres(options), ct);
         await using var cluster = await ClusterConnection.ConnectAsync(Postgres(options), options.ClusterId, ct);
         using var http = NewHttpClient(options.BaseUrl);
-        var pool = Enumerable.Range(0, Math.Min(options.SessionPool, options.Users)).Select(SeedPlan.User).ToList();
+        var pool = SeedPlan.SessionPool(options.Users, options.SessionPool);
         var sessions = await SessionMinter.MintAsync(cluster.Client, pool, options.SeedParallelism, ct);
         var context = new FigureContext(options, http, cluster.Client, new BenchData(places, sessions), report.TimeOffset);
 

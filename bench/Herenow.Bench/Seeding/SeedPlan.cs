@@ -39,6 +39,17 @@ public sealed class SeedPlan(int users, int followsPerUser, IReadOnlyList<int> c
         }
     }
 
+    /// <summary>
+    /// The accounts that get bearer tokens for the request mix: spread evenly over all Zipf ranks, so posters and
+    /// readers are a realistic sample (the first ranks are the most-followed accounts, whose every check-in fans out
+    /// to thousands).
+    /// </summary>
+    public static List<string> SessionPool(int users, int size)
+    {
+        size = Math.Min(size, users);
+        return Enumerable.Range(0, size).Select(i => User((int)((long)i * users / size))).ToList();
+    }
+
     /// <summary>Celebrity N's followers in the order they follow: the last of them is its "last-created" follower.</summary>
     public static IEnumerable<string> FollowersOf(int celebrity) => Enumerable.Range(0, celebrity).Select(User);
 }

@@ -1,0 +1,33 @@
+using Herenow.Bench.Runner;
+using Herenow.Bench.Scenarios;
+using Herenow.Bench.Seeding;
+
+namespace Herenow.Bench;
+
+/// <summary>
+/// <c>load</c>: one fixed-rate run of one scenario, for profiling (bench/profile.sh traces the silo and the API while
+/// it runs). Prints the run's summary; nothing is written to a report.
+/// </summary>
+public static class LoadCommand
+{
+    public static async Task<int> RunAsync(BenchOptions options, string postgres, CancellationToken ct)
+    {
+        var places = await PlaceCatalog.LoadAsync(postgres, ct);
+        await using var cluster = await ClusterConnection.ConnectAsync(postgres, options.ClusterId, ct);
+        using var http = BenchProgram.NewHttpClient(options.BaseUrl);
+        var pool = SeedPlan.SessionPool(options.Users, options.SessionPool);
+        var data = new BenchData(places, await SessionMinter.MintAsync(cluster.Client, pool, options.SeedParallelism, ct));
+        var scenario = options.Scenario switch
+        {
+            "checkins" => ApiScenarios.PostCheckin(data),
+            "home" => ApiScenarios.HomeFeed(data),
+            "global" => ApiScenarios.GlobalFeed(),
+            "nearby" => ApiScenarios.Nearby(data),
+            "health" => ApiScenarios.HealthLive(),
+            _ => throw new ArgumentException($"unknown --scenario {options.Scenario} (checkins, home, global, nearby, health)"),
+        };
+        var result = await new FixedRateRunner(http).RunAsync(scenario, options.LoadRate, options.LoadDuration, ct);
+        Console.WriteLine(result.Summary);
+        return 0;
+    }
+}

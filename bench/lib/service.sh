@@ -1,0 +1,73 @@
+# Shared by bench/run.sh and bench/profile.sh: the bench's own Herenow (scripts/run.sh in the background with its
+# own data directory and ports), stopped by pid; the harness; and a wait for a quiet silo. Source it, then call
+# service_init once the options are parsed.
+
+DATA_DIR=${DATA_DIR:-.data/bench}
+API_PORT=${API_PORT:-5180}
+PG_PORT=${PG_PORT:-55532}
+SILO_PORT=${SILO_PORT:-21111}
+GATEWAY_PORT=${GATEWAY_PORT:-31000}
+QUICK=${QUICK:-}
+EXTRA=()
+
+service_init() {
+  mkdir -p "$DATA_DIR"
+  DATA_DIR=$(cd "$DATA_DIR" && pwd)
+  SERVICE_PID_FILE=$DATA_DIR/service.pid
+  SERVICE_LOG=$DATA_DIR/service.log
+  HARNESS=$ROOT/bench/Herenow.Bench/bin/Release/net10.0/Herenow.Bench.dll
+  export HERENOW_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=herenow"
+}
+
+stop_service() {
+  [ -f "$SERVICE_PID_FILE" ] || return 0
+  local pid; pid=$(cat "$SERVICE_PID_FILE")
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "stopping the service (pid $pid)..."
+    # scripts/run.sh stops the API, the silos and PostgreSQL on SIGTERM; its process group is the last resort.
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$SERVICE_PID_FILE"
+}
+
+start_service() {
+  local silos=$1
+  stop_service
+  echo "starting the service: $silos silo(s), API 127.0.0.1:$API_PORT, PostgreSQL 127.0.0.1:$PG_PORT, data $DATA_DIR"
+  # setsid: its own process group, so it can be stopped as a unit and never catches our terminal's Ctrl-C twice.
+  env -u HERENOW_POSTGRES setsid scripts/run.sh --silos "$silos" --port "$API_PORT" --pg-port "$PG_PORT" \
+    --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" --data-dir "$DATA_DIR" >"$SERVICE_LOG" 2>&1 &
+  echo $! >"$SERVICE_PID_FILE"
+  for _ in $(seq 1 600); do
+    grep -q "Herenow is running" "$SERVICE_LOG" 2>/dev/null && return 0
+    kill -0 "$(cat "$SERVICE_PID_FILE")" 2>/dev/null || { echo "error: the service did not start; see $SERVICE_LOG" >&2; tail -5 "$SERVICE_LOG" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "error: the service was not ready within 5 minutes; see $SERVICE_LOG" >&2; exit 1
+}
+
+harness() { dotnet "$HARNESS" "$@" $QUICK --base-url "http://127.0.0.1:$API_PORT" --run-dir "$DATA_DIR/run" "${EXTRA[@]}"; }
+
+# CPU seconds (user + system) a process has used, from /proc/<pid>/stat.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# Waits until the silos have been nearly idle (< 10% of a core) for 5 s, after at least MIN seconds: work left over
+# from seeding (fan-outs resumed by reminders after the restart, feed flushes) must not be measured as load.
+# Bounded: gives up after 10 minutes and says so.
+wait_quiet() {
+  local min=${1:-0} start=$SECONDS quiet=0 hz; hz=$(getconf CLK_TCK)
+  echo "waiting for the silos to go quiet (at least ${min} s)..."
+  while [ $((SECONDS - start)) -lt 600 ]; do
+    local before=0 after=0 f
+    for f in "$DATA_DIR"/run/silo-*.pid; do before=$((before + $(cpu_ticks "$(cat "$f")"))); done
+    sleep 1
+    for f in "$DATA_DIR"/run/silo-*.pid; do after=$((after + $(cpu_ticks "$(cat "$f")"))); done
+    if [ $(((after - before) * 100)) -lt $((hz * 10)) ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    if [ "$quiet" -ge 5 ] && [ $((SECONDS - start)) -ge "$min" ]; then
+      echo "quiet after $((SECONDS - start)) s"; return 0
+    fi
+  done
+  echo "warning: the silos were still busy after 10 minutes; measuring anyway" >&2
+}
