@@ -4,7 +4,6 @@ using Herenow.Api.Idempotency;
 using Herenow.Api.Problems;
 using Herenow.Grains;
 using Herenow.Grains.Database;
-using Herenow.Grains.Streams;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Orleans.Configuration;
@@ -31,9 +30,6 @@ public static class ApiHosting
             // Fail fast rather than hold a request for Orleans' default 30 s; the caller gets a 503 and retries.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.UseConnectionRetryFilter<ClusterConnectionRetryFilter>();
-            // The live endpoints subscribe to the feed streams from here, so the client needs the silos' provider
-            // under the same name and with the same (default) queue layout (docs/adr/0011-live-updates.md).
-            client.AddMemoryStreams(StreamNames.Provider);
         });
 
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));

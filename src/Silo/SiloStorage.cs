@@ -1,5 +1,6 @@
 using Herenow.Grains;
 using Herenow.Grains.Streams;
+using Orleans.Streams;
 
 namespace Herenow.Silo;
 
@@ -20,7 +21,7 @@ public static class SiloStorage
         });
 
     /// <summary>
-    /// Grain state, stream subscriptions and reminders in PostgreSQL, plus the grains' own services.
+    /// Grain state and reminders in PostgreSQL, plus the grains' own services.
     /// Shared by the silo host and the test clusters so that tests run exactly this configuration.
     /// </summary>
     public static ISiloBuilder UseHerenowStorage(this ISiloBuilder silo, string connectionString)
@@ -30,19 +31,15 @@ public static class SiloStorage
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
-        // Stream subscriptions must survive a silo restart, so the pub-sub store is durable even though the
-        // stream transport itself is in memory (see docs/adr/0004-fan-out-over-streams.md).
-        silo.AddAdoNetGrainStorage(StreamNames.PubSubStore, o =>
-        {
-            o.Invariant = Invariant;
-            o.ConnectionString = connectionString;
-        });
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
-        silo.AddMemoryStreams(StreamNames.Provider);
+        // Every consumer is implicit (the feed grains), so pub-sub is implicit only: no rendezvous grain, and no
+        // PubSubStore row, per stream, which with one home stream per user dominated the fan-out cost and was all
+        // rewritten after each restart. Live updates use grain observers instead (docs/adr/0011-live-updates.md).
+        silo.AddMemoryStreams(StreamNames.Provider, b => b.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
         silo.Services.AddHerenowGrainServices(connectionString);
         return silo;
     }

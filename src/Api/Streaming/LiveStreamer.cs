@@ -2,18 +2,17 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
-using Herenow.Grains.Streams;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
 
 namespace Herenow.Api.Streaming;
 
 /// <summary>
-/// Runs one SSE connection. The API is an Orleans client with the same memory stream provider as the silos, so it
-/// subscribes explicitly to the very streams the feed grains consume (see docs/adr/0011-live-updates.md): no new
-/// grain, no second fan-out. Subscriptions live exactly as long as the request and are removed in a finally block.
-/// Stream callbacks only enqueue into a bounded per-connection channel, so a slow client never holds up delivery;
+/// Runs one SSE connection. The connection is a grain observer of the feed grains it shows (see
+/// docs/adr/0011-live-updates.md): they tell it about every change they apply, so there is no new grain and no
+/// second fan-out. The registration (<see cref="WatchRegistration"/>) lives in grain memory, is renewed while the
+/// request lives and removed when it ends; if the API dies, it expires on its own.
+/// Notifications only enqueue into a bounded per-connection channel, so a slow client never holds up delivery;
 /// a client that falls <see cref="StreamingOptions.BufferCapacity"/> events behind is disconnected (not silently
 /// thinned out) and catches up on reconnect through Last-Event-ID.
 /// </summary>
@@ -33,21 +32,18 @@ public sealed partial class LiveStreamer(
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping: overflow is detectable
             SingleReader = true,
         });
-        Task OnNext(CheckinEvent checkin, StreamSequenceToken? _)
+        void OnNext(CheckinEvent checkin)
         {
             if (!channel.Writer.TryWrite(checkin) && channel.Writer.TryComplete())
             {
                 LogOverflow(logger, context.TraceIdentifier, settings.BufferCapacity);
             }
-            return Task.CompletedTask;
         }
 
-        var provider = cluster.GetStreamProvider(StreamNames.Provider);
-        // Subscribed before anything is replayed, so nothing published in between is missed (duplicates are skipped).
-        var subscribing = feed.Streams.Select(id => provider.GetStream<CheckinEvent>(id).SubscribeAsync(OnNext)).ToList();
+        // Watching before anything is replayed, so nothing published in between is missed (duplicates are skipped).
+        await using var watch = await WatchRegistration.StartAsync(cluster, feed.Timelines, OnNext, logger, context.TraceIdentifier);
         try
         {
-            await Task.WhenAll(subscribing);
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await SseFrames.StartAsync(response, cancel);
             await SseFrames.FlushAsync(response, cancel);
@@ -66,13 +62,6 @@ public sealed partial class LiveStreamer(
         {
             // Too late for a problem document; closing lets the client reconnect with Last-Event-ID.
             LogStreamFailed(logger, e, context.TraceIdentifier);
-        }
-        finally
-        {
-            foreach (var subscription in subscribing.Where(s => s.IsCompletedSuccessfully))
-            {
-                await UnsubscribeAsync(subscription.Result, context.TraceIdentifier);
-            }
         }
     }
 
@@ -138,7 +127,7 @@ public sealed partial class LiveStreamer(
             }
             return;
         }
-        // Streams deliver at least once and a replay may already have sent it.
+        // A replay may already have sent it.
         if (!sent.Add(checkin.CheckinId))
         {
             return;
@@ -149,19 +138,7 @@ public sealed partial class LiveStreamer(
         }
     }
 
-    private async Task UnsubscribeAsync(StreamSubscriptionHandle<CheckinEvent> subscription, string traceId)
-    {
-        try
-        {
-            await subscription.UnsubscribeAsync();
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogUnsubscribeFailed(logger, e, traceId, subscription.StreamId.ToString());
-        }
-    }
-
-    /// <summary>The last ids sent, to skip repeats (at-least-once streams, replay overlapping live) in bounded memory.</summary>
+    /// <summary>The last ids sent, to skip repeats (replay overlapping live) in bounded memory.</summary>
     private sealed class RecentIds(int capacity)
     {
         private readonly HashSet<string> ids = new(StringComparer.Ordinal);
@@ -182,7 +159,4 @@ public sealed partial class LiveStreamer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SSE {TraceId}: stream ended by an error")]
     private static partial void LogStreamFailed(ILogger logger, Exception error, string traceId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "SSE {TraceId}: could not remove the subscription to {StreamId}; it stays in the pub-sub store")]
-    private static partial void LogUnsubscribeFailed(ILogger logger, Exception error, string traceId, string streamId);
 }

@@ -32,7 +32,7 @@ public static class StreamingEndpoints
         if (!TryReadLastEventId(context.Request, out var lastEventId, out var problem)) return problem;
         var caller = user.Caller()!;
         var feed = new LiveFeed(
-            [StreamId.Create(FeedStreams.Home, caller)],
+            [grains.GetGrain<IFeedGrain>(caller)],
             entries => views.VisibleAsync(entries, caller, onlyFollowed: true),
             entry => views.MaySeeAsync(entry, caller, onlyFollowed: true),
             page => grains.GetGrain<IFeedGrain>(caller).GetPage(page));
@@ -40,14 +40,14 @@ public static class StreamingEndpoints
         return Results.Empty;
     }
 
-    /// <summary>Every public check-in, through all global-feed shards' streams; anonymous callers allowed.</summary>
+    /// <summary>Every public check-in, through all global-feed shards; anonymous callers allowed.</summary>
     private static async Task<IResult> Global(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views, LiveStreamer streamer)
     {
         if (!TryReadLastEventId(context.Request, out var lastEventId, out var problem)) return problem;
         var viewer = user.Caller();
         static List<CheckinEntry> Public(IEnumerable<CheckinEntry> entries) => entries.Where(e => e.Visibility == Visibility.Public).ToList();
         var feed = new LiveFeed(
-            GlobalFeed.AllShards().Select(shard => StreamId.Create(FeedStreams.Global, shard)).ToList(),
+            GlobalFeed.AllShards().Select(shard => (IWatchableTimeline)grains.GetGrain<IGlobalFeedShardGrain>(shard)).ToList(),
             entries => views.VisibleAsync(Public(entries), viewer),
             entry => entry.Visibility == Visibility.Public ? views.MaySeeAsync(entry, viewer) : Task.FromResult(false),
             page => GlobalFeed.ReadPageAsync(grains, page));

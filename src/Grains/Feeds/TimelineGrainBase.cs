@@ -1,20 +1,28 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
+using Orleans.Utilities;
 
 namespace Herenow.Grains.Feeds;
 
 /// <summary>
 /// Shared behaviour of the home feed and the global-feed shards: subscribe to this grain's stream, apply events
 /// idempotently, persist behind (a change is written within a second, and on deactivation) so that a burst of
-/// deliveries costs one write, not one per event.
+/// deliveries costs one write, not one per event. Live viewers (SSE connections) are grain observers told about
+/// each change; they live only in memory and renew themselves, so nothing about them is persisted.
 /// </summary>
 public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string streamNamespace, int capacity) : Grain
 {
     private static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
     private bool dirty;
     private IGrainTimer? flushTimer;
+    private ObserverManager<ITimelineWatcher>? watchers;
+
+    private ObserverManager<ITimelineWatcher> Watchers => watchers ??= new(TimelineWatch.Expiration,
+        ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()));
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -32,10 +40,34 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
 
     protected Timeline Timeline => state.State;
 
+    public Task Watch(ITimelineWatcher watcher)
+    {
+        Watchers.Subscribe(watcher, watcher);
+        return Task.CompletedTask;
+    }
+
+    public Task Unwatch(ITimelineWatcher watcher)
+    {
+        Watchers.Unsubscribe(watcher);
+        return Task.CompletedTask;
+    }
+
+    public Task<int> WatcherCount()
+    {
+        Watchers.ClearExpired();
+        return Task.FromResult(Watchers.Count);
+    }
+
     private Task OnCheckin(CheckinEvent checkin)
     {
         if (state.State.Apply(checkin, capacity))
         {
+            // OnCheckin is one-way, so this neither waits for viewers nor fails delivery; the manager drops a
+            // watcher whose call throws outright, and expired ones (connections that stopped renewing).
+            if (watchers is { Count: > 0 })
+            {
+                watchers.Notify(w => w.OnCheckin(checkin));
+            }
             dirty = true;
             flushTimer ??= this.RegisterGrainTimer(async () =>
             {

@@ -4,7 +4,4 @@ public static class StreamNames
 {
     /// <summary>The stream provider carrying check-in events to feeds and places.</summary>
     public const string Provider = "checkins";
-
-    /// <summary>Grain storage for stream subscriptions (Orleans' well-known name).</summary>
-    public const string PubSubStore = "PubSubStore";
 }

@@ -2,12 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Herenow.Grains.Checkins;
 using Herenow.Grains.Feeds;
-using Herenow.Grains.Streams;
 using Herenow.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Streams;
 
 namespace Herenow.Tests.Api;
 
@@ -171,21 +168,19 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
     }
 
     [Fact]
-    public async Task Closing_the_stream_removes_its_subscription_and_publishing_goes_on()
+    public async Task Closing_the_stream_removes_its_watcher_and_publishing_goes_on()
     {
         using var timeout = new CancellationTokenSource(Wait);
         var lea = await http.SignUpAsync("lea");
         var max = await http.SignUpAsync("max");
         await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/lea/follow", max);
-        // The API's own client is the consumer, so its handles are exactly the live connections' subscriptions.
-        var home = api.Services.GetRequiredService<IClusterClient>().GetStreamProvider(StreamNames.Provider)
-            .GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Home, "max"));
+        var home = api.Services.GetRequiredService<IClusterClient>().GetGrain<IFeedGrain>("max");
 
         var stream = await Connect("/api/v1/streaming/home", max, timeout.Token);
-        Assert.Single(await home.GetAllSubscriptionHandles());
+        Assert.Equal(1, await home.WatcherCount());
         await stream.DisposeAsync();
 
-        await WaitUntil(async () => (await home.GetAllSubscriptionHandles()).Count == 0, timeout.Token);
+        await WaitUntil(async () => await home.WatcherCount() == 0, timeout.Token);
         var id = await Post(lea, await Place(), "public");
         await WaitUntil(async () => (await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", max)).Content.ReadAsStringAsync())
             .Contains(id, StringComparison.Ordinal), timeout.Token);

@@ -6,8 +6,8 @@ using Orleans.TestingHost;
 namespace Herenow.Tests.Support;
 
 /// <summary>
-/// Orleans' in-process test cluster (in-memory transport and membership) whose silos keep grain state, stream
-/// subscriptions and reminders through Herenow's real ADO.NET configuration on a fresh PostgreSQL database.
+/// Orleans' in-process test cluster (in-memory transport and membership) whose silos keep grain state and
+/// reminders through Herenow's real ADO.NET configuration on a fresh PostgreSQL database.
 /// For membership on the real ADO.NET table use <see cref="RealCluster"/>.
 /// </summary>
 public sealed class TestClusterHost : IAsyncDisposable
