@@ -17,6 +17,7 @@ usage: bench/run.sh [--quick] [--only LIST] [--data-dir DIR] [--port P] [--pg-po
   --only LIST    comma-separated figures: memory,checkins,home,global,nearby,fanout,mix,silos (default: all)
   --data-dir DIR the bench's own PostgreSQL data, logs and pids (default .data/bench; seeded data is kept and reused)
   --port P       API port (default 5180); --pg-port P PostgreSQL port (default 55532)
+  --out DIR      add the selected figures to an existing run's results (e.g. to redo one that failed)
 Anything after -- goes to the harness (e.g. -- --step-seconds 5 --users 20000); see bench/README.md.
 USAGE
 }
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --data-dir) DATA_DIR=$2; shift 2 ;;
     --port) API_PORT=$2; shift 2 ;;
     --pg-port) PG_PORT=$2; shift 2 ;;
+    --out) APPEND_TO=$(cd "$2" && pwd); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --) shift; EXTRA=("$@"); break ;;
     *) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -41,6 +43,8 @@ git diff --quiet HEAD -- src bench scripts ':!bench/results' 2>/dev/null || COMM
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 OUT=$ROOT/bench/results/$STAMP-$COMMIT
 [ -n "$QUICK" ] && OUT=$ROOT/bench/results/tmp/$STAMP-$COMMIT-quick
+APPEND=()
+if [ -n "${APPEND_TO:-}" ]; then OUT=$APPEND_TO; APPEND=(--append); fi
 
 has() { [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -59,11 +63,11 @@ harness seed
 start_service 1
 wait_quiet 70
 HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v '^silos$' | paste -sd, - || true)
-# Figure 7 compares against figure 1 on one silo, so it needs that run too.
-if has silos && ! has checkins; then HARNESS_ONLY=${HARNESS_ONLY:+$HARNESS_ONLY,}checkins; fi
+# Figure 7 compares against figure 1 on one silo, so it needs that run too (unless the run being added to has it).
+if has silos && ! has checkins && [ -z "${APPEND_TO:-}" ]; then HARNESS_ONLY=${HARNESS_ONLY:+$HARNESS_ONLY,}checkins; fi
 mkdir -p "$OUT"
 if [ -n "$HARNESS_ONLY" ]; then
-  harness run --only "$HARNESS_ONLY" --out "$OUT" --commit "$COMMIT"
+  harness run --only "$HARNESS_ONLY" "${APPEND[@]}" --out "$OUT" --commit "$COMMIT"
 fi
 if has silos; then
   start_service 3
