@@ -10,16 +10,17 @@ namespace Herenow.Grains.Feeds;
 
 /// <summary>
 /// Shared behaviour of the home feed and the global-feed shards: subscribe to this grain's stream, apply events
-/// idempotently, persist behind (a change is written within a second, and on deactivation) so that a burst of
-/// deliveries costs one write, not one per event. Live viewers (SSE connections) are grain observers told about
+/// idempotently, persist behind (<see cref="WriteBehind"/>: within about two seconds, and on deactivation) so that a
+/// burst of deliveries costs one write, not one per event. Live viewers (SSE connections) are grain observers told about
 /// each change; they live only in memory and renew themselves, so nothing about them is persisted.
 /// </summary>
 public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string streamNamespace, int capacity) : Grain
 {
-    private static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
-    private bool dirty;
-    private IGrainTimer? flushTimer;
+    private WriteBehind? writeBehind;
     private ObserverManager<ITimelineWatcher>? watchers;
+
+    private WriteBehind Writes => writeBehind ??= new(this, () => state.WriteStateAsync(),
+        ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()));
 
     private ObserverManager<ITimelineWatcher> Watchers => watchers ??= new(TimelineWatch.Expiration,
         ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()));
@@ -33,7 +34,7 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await FlushAsync();
+        await Writes.FlushAsync();
     }
 
     public Task<List<CheckinEntry>> GetPage(PageQuery query) => Task.FromResult(state.State.Page(query));
@@ -68,40 +69,8 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
             {
                 watchers.Notify(w => w.OnCheckin(checkin));
             }
-            dirty = true;
-            flushTimer ??= this.RegisterGrainTimer(async () =>
-            {
-                flushTimer?.Dispose();
-                flushTimer = null;
-                await FlushAsync();
-            }, new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan));
+            Writes.Changed();
         }
         return Task.CompletedTask;
     }
-
-    private async Task FlushAsync()
-    {
-        if (dirty)
-        {
-            dirty = false;
-            await state.WriteStateAsync();
-        }
-    }
 }
-
-[ImplicitStreamSubscription(FeedStreams.Home)]
-public sealed class FeedGrain([PersistentState("feed")] IPersistentState<Timeline> state, IOptions<FeedOptions> options)
-    : TimelineGrainBase(state, FeedStreams.Home, options.Value.HomeCapacity), IFeedGrain
-{
-    public Task<HomeFeedPage> GetHomePage(PageQuery query)
-    {
-        var entries = Timeline.Page(query);
-        // Paging older (no min_id) past the end of a feed that has dropped entries: the rest is in histories.
-        var olderInHistories = Timeline.Truncated && query.MinId is null && entries.Count < query.Limit;
-        return Task.FromResult(new HomeFeedPage(entries, olderInHistories));
-    }
-}
-
-[ImplicitStreamSubscription(FeedStreams.Global)]
-public sealed class GlobalFeedShardGrain([PersistentState("global-feed")] IPersistentState<Timeline> state)
-    : TimelineGrainBase(state, FeedStreams.Global, Timeline.Capacity), IGlobalFeedShardGrain;
