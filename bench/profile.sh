@@ -37,7 +37,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 start_service 1
-wait_quiet 70
+wait_quiet 70 180
 silo_pid=$(cat "$DATA_DIR"/run/silo-1.pid)
 api_pid=$(cat "$DATA_DIR"/run/api.pid)
 for load in ${LOADS//,/ }; do

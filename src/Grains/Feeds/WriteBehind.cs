@@ -8,6 +8,9 @@ namespace Herenow.Grains.Feeds;
 /// <see cref="MaxConcurrentWrites"/> such writes run at once per silo — a bulkhead, so a fan-out to 100k feeds cannot
 /// take every pooled database connection from the requests waiting for one. A failed write keeps the change and is
 /// retried with exponential backoff and full jitter: thousands of feeds that failed together must not retry together.
+/// The write runs in an interleaving timer turn, so reads of the feed are never queued behind a write that waits for
+/// a slot; at most one write of a grain is in flight at a time (ETags stay in sequence), and a change applied
+/// meanwhile is written by the next one.
 /// </summary>
 public sealed class WriteBehind(Grain grain, Func<Task> write, ILogger logger)
 {
@@ -19,6 +22,7 @@ public sealed class WriteBehind(Grain grain, Func<Task> write, ILogger logger)
     private bool dirty;
     private int failures;
     private IGrainTimer? timer;
+    private Task? inFlight;
 
     /// <summary>Notes a change; it is written within about two seconds.</summary>
     public void Changed()
@@ -30,10 +34,27 @@ public sealed class WriteBehind(Grain grain, Func<Task> write, ILogger logger)
     /// <summary>Writes now if anything is pending (deactivation); a failure propagates to the caller.</summary>
     public async Task FlushAsync()
     {
+        while (inFlight is { } running)
+        {
+            await running.ContinueWith(_ => { }, TaskScheduler.Current); // its outcome is its owner's to handle
+        }
         if (!dirty)
         {
             return;
         }
+        inFlight = WriteAsync();
+        try
+        {
+            await inFlight;
+        }
+        finally
+        {
+            inFlight = null;
+        }
+    }
+
+    private async Task WriteAsync()
+    {
         await WriteSlots.WaitAsync();
         try
         {
@@ -57,7 +78,7 @@ public sealed class WriteBehind(Grain grain, Func<Task> write, ILogger logger)
             timer?.Dispose();
             timer = null;
             await TryFlushAsync();
-        }, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan));
+        }, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
 
     private async Task TryFlushAsync()
     {
