@@ -61,7 +61,7 @@ harness seed
 # A fresh silo: the memory figure must see users that are not active yet. Fan-outs the restart interrupted resume
 # by reminder within a minute; they finish before anything is measured.
 start_service 1
-wait_quiet 70
+wait_quiet 70 240
 HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v '^silos$' | paste -sd, - || true)
 # Figure 7 compares against figure 1 on one silo, so it needs that run too (unless the run being added to has it).
 if has silos && ! has checkins && [ -z "${APPEND_TO:-}" ]; then HARNESS_ONLY=${HARNESS_ONLY:+$HARNESS_ONLY,}checkins; fi
@@ -71,7 +71,7 @@ if [ -n "$HARNESS_ONLY" ]; then
 fi
 if has silos; then
   start_service 3
-  wait_quiet 70
+  wait_quiet 70 240
   harness run --only checkins --variant 3-silos --append --out "$OUT" --commit "$COMMIT"
 fi
 stop_service
