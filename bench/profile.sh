@@ -46,13 +46,15 @@ for load in ${LOADS//,/ }; do
   harness load --scenario "$scenario" --rate "$rate" --seconds $((SECONDS_TRACED + 6)) >"$OUT/$scenario-load.txt" &
   load_pid=$!
   sleep 4 # past warm-up: JIT, connections, grain activations
+  tracers=()
   for process in silo api; do
     pid_var=${process}_pid
     dotnet tool run dotnet-trace -- collect -p "${!pid_var}" --profile dotnet-sampled-thread-time \
       --duration "00:00:00:$(printf %02d "$SECONDS_TRACED")" -o "$OUT/$scenario-$process.nettrace" >/dev/null &
+    tracers+=($!)
   done
-  wait "$load_pid"
-  wait
+  # Only our own jobs: a bare `wait` would also wait for the service, which runs until we stop it.
+  wait "$load_pid" "${tracers[@]}"
   cat "$OUT/$scenario-load.txt"
   for process in silo api; do
     {
@@ -61,7 +63,7 @@ for load in ${LOADS//,/ }; do
       echo; echo "# exclusive time"
       dotnet tool run dotnet-trace -- report "$OUT/$scenario-$process.nettrace" topN -n 25
     } >"$OUT/$scenario-$process.txt" 2>&1
-    rm -f "$OUT/$scenario-$process.nettrace" # large; the reports are what is kept
+    rm -f "$OUT/$scenario-$process.nettrace" "$OUT/$scenario-$process.nettrace.etlx" # large; the reports are kept
   done
 done
 echo "profiles: $OUT"
