@@ -102,11 +102,13 @@ public static class PlaceEndpoints
             return errors.ToResult();
         }
         var place = PlaceRules.IsPlausibleId(id) ? grains.GetGrain<IPlaceGrain>(id) : null;
-        if (place is null || await place.GetPlace() is null)
+        var refs = place is null ? [] : await place.GetRecent(page);
+        // Check-ins are only ever recorded at existing places, so only an empty page needs the existence check
+        // (which computes the whole place view: not worth doing on every page).
+        if (place is null || (refs.Count == 0 && await place.GetPlace() is null))
         {
             return Problem.NotFound($"No place '{id}'.");
         }
-        var refs = await place.GetRecent(page);
         Paging.WriteLink(context, refs, r => r.Id);
         var entries = refs.Select(r => new CheckinEntry(r.Id, r.Author, r.Visibility)).ToList();
         return Results.Ok(await views.VisibleAsync(entries, user.Caller()));
