@@ -15,6 +15,7 @@ public static class SiloHosting
         // grains over; allow it the time to do so.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.Configure<FeedOptions>(builder.Configuration.GetSection(FeedOptions.Section));
+        builder.Services.Configure<FanoutOptions>(builder.Configuration.GetSection(FanoutOptions.Section));
 
         builder.UseOrleans(silo =>
         {

@@ -50,8 +50,8 @@ public interface IUserGrain : IGrainWithStringKey
     // Check-ins this user wrote (UserGrain.Checkins.cs).
     Task<CheckinRecord> PostCheckin(NewCheckin checkin);
     Task<bool> DeleteCheckin(string checkinId);
-    /// <summary>A fan-out worker delivered this event everywhere: it may leave the outbox.</summary>
-    Task FanoutDelivered(string checkinId, bool deleted);
+    /// <summary>A fan-out worker handed this event to every feed (dispatch <paramref name="dispatchId"/>): it may settle.</summary>
+    Task FanoutDelivered(string checkinId, bool deleted, Guid dispatchId);
     Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate);
 }
 

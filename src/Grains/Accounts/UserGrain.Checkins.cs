@@ -5,24 +5,14 @@ using Herenow.Grains.Feeds;
 namespace Herenow.Grains.Accounts;
 
 /// <summary>
-/// Posting and deleting check-ins, and their fan-out. Posting is a saga: (1) the check-in's own record is written,
-/// (2) this user's history and a pending fan-out event are written together; only then is the post acknowledged.
-/// If (2) fails, (1) is compensated. Fan-out runs after the acknowledgement from the durable pending list (an
-/// outbox): each event is handed to a stateless fan-out worker (this grain does not wait, so the author's next
-/// request is not held up by a large fan-out) and leaves the outbox only when the worker reports every feed handed
-/// the event. Reactivation and a reminder dispatch again what was not confirmed: at least once.
+/// Posting and deleting check-ins. Posting is a saga: (1) the check-in's own record is written, (2) this user's
+/// history and a pending fan-out event are written together; only then is the post acknowledged. If (2) fails, (1)
+/// is compensated. The fan-out itself runs after the acknowledgement, from that durable outbox (UserGrain.Fanout.cs).
 /// </summary>
 public sealed partial class UserGrain
 {
-    private const string FanoutReminder = "fanout";
     // The API remembers responses for 24 h too; a key older than that is pruned and may create again.
     private static readonly TimeSpan CheckinKeyRetention = TimeSpan.FromHours(24);
-    /// <summary>A worker that has not reported back by then is presumed lost, and the reminder dispatches again.</summary>
-    private static readonly TimeSpan RedispatchAfter = TimeSpan.FromSeconds(30);
-
-    /// <summary>When each pending event was last handed to a worker (memory only: a new activation dispatches all).</summary>
-    private readonly Dictionary<(string CheckinId, bool Deleted), DateTimeOffset> dispatched = [];
-    private bool fanoutReminderActive;
 
     public async Task<CheckinRecord> PostCheckin(NewCheckin checkin)
     {
@@ -52,6 +42,7 @@ public sealed partial class UserGrain
         var entry = new CheckinEntry(id, Key, checkin.Visibility);
         state.State.Checkins.Add(entry);
         state.State.PendingFanout.Add(record.ToEvent());
+        PruneSettledFanout(); // rides along with this write instead of costing one of its own
         var previousLast = state.State.LastCheckinId;
         state.State.LastCheckinId = id;
         PruneCheckinKeys(now);
@@ -103,6 +94,7 @@ public sealed partial class UserGrain
         state.State.Checkins.Remove(entry);
         state.State.PendingFanout.Add(new CheckinEvent(checkinId, Key, record?.Place.Id ?? "", entry.Visibility,
             record?.CreatedAt ?? clock.GetUtcNow(), Deleted: true));
+        PruneSettledFanout();
         await state.WriteStateAsync();
         ScheduleFanout();
         return true;
@@ -115,64 +107,4 @@ public sealed partial class UserGrain
                 (c.Visibility == Visibility.Followers && includeFollowersOnly) ||
                 (c.Visibility == Visibility.Private && includePrivate)),
             c => c.Id));
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != FanoutReminder)
-        {
-            return;
-        }
-        if (state.State.PendingFanout.Count == 0)
-        {
-            // Kept while the author is busy (no reminder write per check-in); dropped once a tick finds nothing to do.
-            if (await this.GetReminder(FanoutReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-            fanoutReminderActive = false;
-            return;
-        }
-        DispatchFanout(olderThan: clock.GetUtcNow() - RedispatchAfter);
-    }
-
-    public async Task FanoutDelivered(string checkinId, bool deleted)
-    {
-        dispatched.Remove((checkinId, deleted));
-        if (state.State.PendingFanout.RemoveAll(e => e.CheckinId == checkinId && e.Deleted == deleted) > 0)
-        {
-            await state.WriteStateAsync();
-        }
-    }
-
-    private void ScheduleFanout() => DispatchFanout(olderThan: null);
-
-    /// <summary>
-    /// Hands pending events to fan-out workers without waiting for them, so this grain stays free for the author's
-    /// next request. An event dispatched within <see cref="RedispatchAfter"/> is not sent again unless
-    /// <paramref name="olderThan"/> says so (the reminder's retry); a reactivated grain has dispatched nothing.
-    /// </summary>
-    private void DispatchFanout(DateTimeOffset? olderThan)
-    {
-        var now = clock.GetUtcNow();
-        foreach (var pending in state.State.PendingFanout)
-        {
-            var key = (pending.CheckinId, pending.Deleted);
-            if (dispatched.TryGetValue(key, out var at) && (olderThan is null || at > olderThan))
-            {
-                continue;
-            }
-            dispatched[key] = now;
-            GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending).Ignore();
-        }
-    }
-
-    private async Task EnsureFanoutReminder()
-    {
-        if (!fanoutReminderActive)
-        {
-            // Written before the acknowledgement, so a crash before the fan-out still leaves a way back in.
-            await this.RegisterOrUpdateReminder(FanoutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            fanoutReminderActive = true;
-        }
-    }
 }

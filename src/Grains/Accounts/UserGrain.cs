@@ -1,5 +1,8 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
+using Herenow.Grains.Cluster;
+using Herenow.Grains.Feeds;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Herenow.Grains.Accounts;
@@ -8,7 +11,9 @@ namespace Herenow.Grains.Accounts;
 public sealed partial class UserGrain(
     [PersistentState("user")] IPersistentState<UserState> state,
     NpgsqlDataSource database,
-    TimeProvider clock) : Grain, IUserGrain, IRemindable
+    TimeProvider clock,
+    SiloDeaths deaths,
+    IOptions<FanoutOptions> fanout) : Grain, IUserGrain, IRemindable
 {
     private readonly FollowGraph graph = new(database);
 

@@ -12,14 +12,14 @@ public sealed partial class FanoutWorkerGrain(NpgsqlDataSource database, ILogger
     private const int FollowerBatchSize = 1000;
     private readonly FollowGraph graph = new(database);
 
-    public async Task Deliver(CheckinEvent checkin)
+    public async Task Deliver(CheckinEvent checkin, Guid dispatchId)
     {
         try
         {
             var delivery = new FanoutDelivery(this.GetStreamProvider(Streams.StreamNames.Provider), GrainFactory);
             // Followers are read from the table a page at a time, never all at once.
             await delivery.DeliverAsync(checkin, graph.FollowerBatchesAsync(checkin.Author, FollowerBatchSize));
-            await GrainFactory.GetGrain<IUserGrain>(checkin.Author).FanoutDelivered(checkin.CheckinId, checkin.Deleted);
+            await GrainFactory.GetGrain<IUserGrain>(checkin.Author).FanoutDelivered(checkin.CheckinId, checkin.Deleted, dispatchId);
         }
         catch (Exception e)
         {

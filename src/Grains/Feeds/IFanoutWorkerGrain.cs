@@ -12,9 +12,10 @@ public interface IFanoutWorkerGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Fire-and-forget: when every hand-off succeeded the worker calls <c>IUserGrain.FanoutDelivered</c> on the
-    /// author, which only then drops the event from its durable outbox. A lost call or a crashed worker leaves the
-    /// event there, and the author dispatches it again (at-least-once; consumers dedupe by check-in id).
+    /// author with <paramref name="dispatchId"/>, and the event may settle and leave the author's durable outbox. A
+    /// lost call or a crashed worker leaves the event there, and the author dispatches it again (at-least-once;
+    /// consumers dedupe by check-in id).
     /// </summary>
     [OneWay]
-    Task Deliver(CheckinEvent checkin);
+    Task Deliver(CheckinEvent checkin, Guid dispatchId);
 }
