@@ -58,8 +58,8 @@ echo "importing places..."
 scripts/import-places.sh
 echo "seeding (grain calls)..."
 harness seed
-# A fresh silo: the memory figure must see users that are not active yet. Fan-outs the restart interrupted resume
-# by reminder within a minute; they finish before anything is measured.
+wait_reminders_drained 360
+# A fresh silo: the memory figure must see users that are not active yet.
 start_service 1
 wait_quiet 70 240
 HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v '^silos$' | paste -sd, - || true)

@@ -72,3 +72,20 @@ wait_quiet() {
   done
   echo "warning: the silos were still busy after $max s; measuring anyway" >&2
 }
+
+# wait_reminders_drained MAX: after seeding, every author's fan-out reminder is still registered until its outbox has
+# settled (ADR 0015) and a tick found it empty. Restarting before then makes the new silo fire them all at once
+# (thousands of activations for minutes), and the figures would measure that backlog instead of the service.
+wait_reminders_drained() {
+  local max=${1:-360} start=$SECONDS count
+  . "$ROOT/scripts/lib/postgres.sh"; pg_find_bin
+  echo "waiting for the fan-out reminders to drain (at most $max s)..."
+  while [ $((SECONDS - start)) -lt "$max" ]; do
+    count=$(pg_as_owner "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d herenow -tAc \
+      "SELECT count(*) FROM orleans_reminders" 2>/dev/null || echo "?")
+    if [ "$count" = 0 ]; then echo "drained after $((SECONDS - start)) s"; return 0; fi
+    echo "  $count reminders registered ($((SECONDS - start)) s)"
+    sleep 15
+  done
+  echo "warning: $count reminders still registered after $max s; restarting anyway" >&2
+}
