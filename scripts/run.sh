@@ -57,13 +57,15 @@ cleanup() {
   trap - INT TERM EXIT
   echo "stopping..."
   # The API first, then the silos (SIGTERM: they leave the cluster gracefully), then PostgreSQL.
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
+  local pid f all=("${PIDS[@]}")
+  # Silos added later with scripts/silo.sh are not our children, but they are ours to stop.
+  for f in "$RUN"/silo-*.pid; do [ -f "$f" ] && all+=("$(cat "$f")"); done
+  for pid in "${all[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${all[@]}"; do
     for _ in $(seq 1 350); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  rm -f "$RUN"/*.pid
+  rm -f "$RUN"/*.pid "$RUN/cluster.env"
   if [ -n "$OWN_PG" ]; then pg_stop "$OWN_PG/pgdata"; fi
   echo "stopped."
 }
@@ -89,6 +91,15 @@ SILO_DLL=$ROOT/src/Silo/bin/Release/net10.0/Herenow.Silo.dll
 API_DLL=$ROOT/src/Api/bin/Release/net10.0/Herenow.Api.dll
 
 dotnet "$SILO_DLL" migrate
+
+# What scripts/silo.sh needs to add a silo to this running cluster.
+cat >"$RUN/cluster.env" <<ENV
+HERENOW_POSTGRES='$HERENOW_POSTGRES'
+SILO_DLL='$SILO_DLL'
+SILO_PORT_BASE=$SILO_PORT_BASE
+GATEWAY_PORT_BASE=$GATEWAY_PORT_BASE
+LOGS='$LOGS'
+ENV
 
 for i in $(seq 1 "$SILOS"); do
   Herenow__Silo__SiloPort=$((SILO_PORT_BASE + i - 1)) Herenow__Silo__GatewayPort=$((GATEWAY_PORT_BASE + i - 1)) \
@@ -116,6 +127,21 @@ Herenow is running.
   logs        $LOGS/    pids: $RUN/
 Press Ctrl-C to stop.
 INFO
-wait -n "${PIDS[@]}" || true
-echo "a process exited unexpectedly; see $LOGS/" >&2
+# A silo that dies is reported and the others keep serving: that is what the cluster is for (its grains move to
+# the survivors once the membership declares it dead). The run ends when the API exits or no silo is left.
+API_PID=${PIDS[-1]}
+while true; do
+  alive=()
+  for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+  kill -0 "$API_PID" 2>/dev/null || { echo "error: the API exited; see $LOGS/api.log" >&2; exit 1; }
+  [ ${#alive[@]} -gt 1 ] || { echo "error: no silo is left; see $LOGS/" >&2; exit 1; }
+  wait -n "${alive[@]}" || true
+  for i in $(seq 1 "$SILOS"); do
+    pid=${PIDS[$((i - 1))]}
+    if [ "$(cat "$RUN/silo-$i.pid" 2>/dev/null)" = "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "warning: silo $i (pid $pid) exited; the others keep serving; see $LOGS/silo-$i.log" >&2
+      rm -f "$RUN/silo-$i.pid"
+    fi
+  done
+done
 exit 1

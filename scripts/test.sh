@@ -36,6 +36,22 @@ echo "test PostgreSQL on 127.0.0.1:$PG_PORT"
 status=0
 dotnet test Orleans.sln --logger "trx" --results-directory "$RESULTS" "$@" || status=$?
 
+# The chaos run (kill -9 of a silo, PostgreSQL stopped mid-load) in its short form, on its own cluster and database;
+# each of its checks counts as a test. It runs with the whole suite; with arguments (e.g. --filter while iterating on
+# one test) only when HERENOW_CHAOS=1.
+chaos_passed=0; chaos_failed=0
+if [ $# -eq 0 ] || [ "${HERENOW_CHAOS:-0}" = 1 ]; then
+  echo "chaos run (scripts/chaos.sh --short)..."
+  scripts/chaos.sh --short 2>&1 | tee "$WORK/chaos.log" || status=1
+  summary=$(grep -o 'chaos: [0-9]* checks passed, [0-9]* failed' "$WORK/chaos.log" | tail -1 || true)
+  if [ -n "$summary" ]; then
+    chaos_passed=$(sed 's/chaos: \([0-9]*\) checks.*/\1/' <<<"$summary")
+    chaos_failed=$(sed 's/.*passed, \([0-9]*\) failed/\1/' <<<"$summary")
+  else
+    chaos_failed=1 # it did not get as far as checking anything
+  fi
+fi
+
 passed=0; failed=0
 for trx in "$RESULTS"/*.trx; do
   [ -f "$trx" ] || continue
@@ -43,6 +59,7 @@ for trx in "$RESULTS"/*.trx; do
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); passed=$((passed + ${p:-0}))
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
 done
+passed=$((passed + chaos_passed)); failed=$((failed + chaos_failed))
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]; then status=1; fi
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -1,3 +1,4 @@
+using Orleans.Storage;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
 using Herenow.Grains.Feeds;
@@ -54,7 +55,7 @@ public sealed partial class UserGrain
         {
             await state.WriteStateAsync();
         }
-        catch
+        catch (Exception e)
         {
             state.State.Checkins.Remove(entry);
             state.State.PendingFanout.RemoveAt(state.State.PendingFanout.Count - 1);
@@ -63,7 +64,18 @@ public sealed partial class UserGrain
             {
                 state.State.CheckinKeys.Remove(checkin.IdempotencyKey);
             }
-            await grain.MarkDeleted(); // compensation: nobody was told the id
+            if (e is InconsistentStateException)
+            {
+                await grain.MarkDeleted(); // compensation: certainly not written, and nobody was told the id
+            }
+            else
+            {
+                // Ambiguous: the database may have committed before the connection died. Then the check-in exists and
+                // a retry with the same Idempotency-Key must find it, so it is not compensated; if it did not commit,
+                // the record is referenced by no history and its id was given to nobody. Either way this activation's
+                // version (ETag) can no longer be trusted: the next call reloads the stored state.
+                DeactivateOnIdle();
+            }
             throw;
         }
         ScheduleFanout();

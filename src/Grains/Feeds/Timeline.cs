@@ -62,5 +62,22 @@ public sealed class Timeline
         return true;
     }
 
+    /// <summary>
+    /// Takes in another copy's entries and tombstones (a union: both copies hold only valid events, and applying is
+    /// idempotent), for when the stored version moved underneath this one.
+    /// </summary>
+    public void Merge(Timeline other, int capacity = Capacity)
+    {
+        foreach (var tombstone in other.Tombstones)
+        {
+            Apply(new CheckinEvent(tombstone, "", "", Visibility.Public, default, Deleted: true), capacity);
+        }
+        foreach (var entry in other.Entries)
+        {
+            Apply(new CheckinEvent(entry.Id, entry.Author, "", entry.Visibility, default, Deleted: false), capacity);
+        }
+        Truncated |= other.Truncated;
+    }
+
     public List<CheckinEntry> Page(PageQuery query) => query.Apply(Entries, e => e.Id);
 }

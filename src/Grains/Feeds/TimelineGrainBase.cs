@@ -1,3 +1,4 @@
+using Orleans.Storage;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,7 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
     private WriteBehind? writeBehind;
     private ObserverManager<ITimelineWatcher>? watchers;
 
-    private WriteBehind Writes => writeBehind ??= new(this, () => state.WriteStateAsync(),
+    private WriteBehind Writes => writeBehind ??= new(this, PersistAsync,
         ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()));
 
     private ObserverManager<ITimelineWatcher> Watchers => watchers ??= new(TimelineWatch.Expiration,
@@ -35,6 +36,27 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await Writes.FlushAsync();
+    }
+
+    /// <summary>
+    /// Writes the timeline. A version conflict means the stored copy moved without this activation: most often its
+    /// own earlier write committed but the reply was lost (the database went away mid-commit), or another activation
+    /// wrote during a membership change. Both copies hold valid entries, so they are merged and written on top —
+    /// retrying with the stale version would fail forever, and reloading alone would drop this copy's entries.
+    /// </summary>
+    private async Task PersistAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            var mine = state.State;
+            await state.ReadStateAsync();
+            state.State.Merge(mine, capacity);
+            await state.WriteStateAsync();
+        }
     }
 
     public Task<List<CheckinEntry>> GetPage(PageQuery query) => Task.FromResult(state.State.Page(query));
