@@ -1,5 +1,6 @@
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
 using Herenow.Grains.Feeds;
 using Herenow.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,42 @@ public sealed class FeedWriteBehindTests : IAsyncLifetime
 
         Assert.Contains(stored.State!.Entries, e => e.Id == checkin.Id);
         Assert.True(FailingFeedWrites.Failed >= FailingFeedWrites.FailFirst, $"only {FailingFeedWrites.Failed} writes failed");
+    }
+
+    [Fact]
+    public async Task A_feed_whose_stored_version_moved_underneath_merges_both_copies_instead_of_failing_forever()
+    {
+        var eve = await host.RegisterAsync("eve");
+        await (await host.RegisterAsync("cid")).Follow("eve");
+        var first = await eve.PostCheckin(new NewCheckin(Cafe, 52.52, 13.40, 10, "one", Visibility.Public, []));
+        var storage = host.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>("Default");
+        var feedId = GrainId.Create("feed", "cid");
+        await StoredFeed(storage, feedId, f => f.Any(e => e.Id == first.Id));
+
+        // Someone else's write lands in between — as when this activation's own write committed but its reply was
+        // lost: the stored version moves on, and the grain's version is stale.
+        var elsewhere = new GrainState<Timeline>();
+        await storage.ReadStateAsync("feed", feedId, elsewhere);
+        var other = TimeOrderedId.New();
+        elsewhere.State!.Apply(new CheckinEvent(other, "eve", "place-1", Visibility.Public, DateTimeOffset.UtcNow, Deleted: false));
+        await storage.WriteStateAsync("feed", feedId, elsewhere);
+
+        var second = await eve.PostCheckin(new NewCheckin(Cafe, 52.52, 13.40, 10, "two", Visibility.Public, []));
+
+        var stored = await StoredFeed(storage, feedId, f => f.Any(e => e.Id == second.Id));
+        Assert.Equal([second.Id, other, first.Id], stored.Select(e => e.Id));
+    }
+
+    private static async Task<List<CheckinEntry>> StoredFeed(IGrainStorage storage, GrainId feed, Func<List<CheckinEntry>, bool> done)
+    {
+        var stored = new GrainState<Timeline>();
+        for (var i = 0; i < 100; i++)
+        {
+            await storage.ReadStateAsync("feed", feed, stored);
+            if (stored.State is { } timeline && done(timeline.Entries)) break;
+            await Task.Delay(100);
+        }
+        return stored.State?.Entries ?? [];
     }
 
     /// <summary>The real grain storage, except that the first few writes of feed state throw, like a pool timeout.</summary>
