@@ -190,6 +190,7 @@ trial() {
   echo "  $config $signal trial $n: declared Dead after $detected s${by:+ (votes: ${by# })}$([ "$signal" = STOP ] && echo "; after kill -CONT it exited in $exited s")"
 }
 
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)   # the start of the measurements
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for config in ${CONFIGS//,/ }; do
   for signal in ${SIGNALS//,/ }; do
@@ -210,7 +211,6 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 stats() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "- | - | -"; exit }
   m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f | %.1f | %.1f", v[1], m, v[NR] }'; }
 
-STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 COMMIT=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- src bench/failure-detection.sh 2>/dev/null || COMMIT="$COMMIT-dirty"
 [ -n "$OUT" ] || OUT=$ROOT/bench/results/failure-detection/$STAMP.md
