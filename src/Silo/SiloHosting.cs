@@ -16,10 +16,13 @@ public static class SiloHosting
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.Configure<FeedOptions>(builder.Configuration.GetSection(FeedOptions.Section));
         builder.Services.Configure<FanoutOptions>(builder.Configuration.GetSection(FanoutOptions.Section));
+        builder.Services.AddHostedService<MembershipSettingsLog>();
 
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(ClusterIdentity.From(builder.Configuration).ApplyTo);
+            // Failure detection: Herenow's values, overridable from "Herenow:Membership" (ADR 0014).
+            silo.Configure<ClusterMembershipOptions>(o => MembershipSettings.Configure(o, builder.Configuration));
             silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
             silo.UseHerenowClustering(connectionString);
             silo.UseHerenowStorage(connectionString);
