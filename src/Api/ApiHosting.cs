@@ -30,6 +30,8 @@ public static class ApiHosting
             // Fail fast rather than hold a request for Orleans' default 30 s; the caller gets a 503 and retries.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.UseConnectionRetryFilter<ClusterConnectionRetryFilter>();
+            // Each request carries its deadline (now + ResponseTimeout): silos refuse it unrun once it has passed.
+            client.AddOutgoingGrainCallFilter<Grains.Cluster.CallDeadlineStamp>();
         });
 
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));

@@ -1,4 +1,5 @@
 using Herenow.Grains;
+using Herenow.Grains.Cluster;
 using Herenow.Grains.Streams;
 using Orleans.Streams;
 
@@ -33,6 +34,8 @@ public static class SiloStorage
         // Herenow's silos are alike and its grains small and many, which is where random placement spreads evenly
         // (tests/Herenow.Tests/Cluster/GrainSpreadTests.cs).
         silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
+        // A call that arrives after its caller's deadline is refused unrun (a hung silo's late hand-over; ADR 0014).
+        silo.AddIncomingGrainCallFilter<CallDeadlineFilter>();
         silo.AddAdoNetGrainStorageAsDefault(o =>
         {
             o.Invariant = Invariant;

@@ -1,4 +1,5 @@
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Cluster;
 using Herenow.Grains.Feeds;
 
 namespace Herenow.Grains.Accounts;
@@ -110,7 +111,8 @@ public sealed partial class UserGrain
     {
         var dispatch = new Dispatch(Guid.NewGuid(), clock.GetUtcNow(), deaths.Epoch);
         dispatched[(pending.CheckinId, pending.Deleted)] = dispatch;
-        GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending, dispatch.Id).Ignore();
+        // The fan-out outlives the request that posted the check-in: it must not inherit that request's deadline.
+        CallDeadline.Without(() => GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending, dispatch.Id).Ignore());
     }
 
     private async Task EnsureFanoutReminder()

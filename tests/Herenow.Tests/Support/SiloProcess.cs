@@ -297,6 +297,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
             client.Configure<ClusterOptions>(identity.ApplyTo);
             // As the API: a call that reaches a frozen silo fails after 10 s instead of Orleans' 30 s.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.AddOutgoingGrainCallFilter<Herenow.Grains.Cluster.CallDeadlineStamp>(); // as the API does
             // Drop a gateway soon after the table says it is dead (Orleans: every minute).
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
         });
