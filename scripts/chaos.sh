@@ -33,7 +33,7 @@ chmod 755 "$WORK"
 consecutive_free() {
   local base
   for _ in $(seq 1 100); do
-    base=$(( (RANDOM % 15000) + 40000 ))
+    base=$(( (RANDOM % 12000) + 20000 )) # below the ephemeral range, as free_port
     port_in_use "$base" || port_in_use $((base + 1)) || port_in_use $((base + 2)) || { echo "$base"; return 0; }
   done
   return 1

@@ -27,7 +27,8 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
   local port
   for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 20000) + 40000 ))
+    # Below the kernel's ephemeral range (32768-60999), so an outgoing connection cannot take it after the check.
+    port=$(( (RANDOM % 12000) + 20000 ))
     port_in_use "$port" || { echo "$port"; return 0; }
   done
   return 1
