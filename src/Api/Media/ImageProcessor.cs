@@ -58,6 +58,7 @@ public sealed class ImageProcessor : IDisposable
             "The file is not a JPEG, PNG or WebP image (judged by its content, not its name or declared type).");
 
         // Header only: libvips reads dimensions without decoding a pixel, so a bomb is refused before it costs memory.
+        bool hasProfile;
         using (var header = Load(() => Image.NewFromBuffer(upload, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error)))
         {
             if (header.Get("vips-loader") is not string loader || loader != format.Loader)
@@ -69,13 +70,15 @@ public sealed class ImageProcessor : IDisposable
                 throw new ImageRejectedException(422, "Image too large",
                     $"The image is {header.Width}x{header.Height} pixels; at most {MediaLimits.MaxPixels / 1_000_000} megapixels are accepted.");
             }
+            hasProfile = header.GetTypeOf("icc-profile-data") != 0;
         }
 
-        // Shrink-on-load (JPEG and WebP decode straight at a fraction of the size), upright by the EXIF orientation,
-        // colour-managed to sRGB when the file carries a profile, never enlarged. fail_on goes to the loader: a truncated
-        // or corrupt file is an error, not an image padded with grey.
+        // Shrink-on-load (JPEG and WebP decode straight at a fraction of the size), upright by the EXIF orientation, never
+        // enlarged. fail_on goes to the loader: a truncated or corrupt file is an error, not an image padded with grey.
+        // A file with a colour profile (a phone's Display P3) is converted to sRGB, since the profile is not kept; without
+        // one the pixels are sRGB already and the transform would only cost time (it doubles the decode).
         using var thumbnail = Load(() => Image.ThumbnailBuffer(upload, MediaLimits.DisplaySize, optionString: "fail_on=error",
-            height: MediaLimits.DisplaySize, size: Enums.Size.Down, outputProfile: "srgb"));
+            height: MediaLimits.DisplaySize, size: Enums.Size.Down, outputProfile: hasProfile ? "srgb" : null));
         // The one pass over the file (sequential: the loader cannot be read twice); what follows works in memory.
         using var decoded = Load(() => ToSrgb(thumbnail).CopyMemory());
         // An alpha band with nothing transparent (common in PNG exports) is dropped, so the photo becomes a JPEG.

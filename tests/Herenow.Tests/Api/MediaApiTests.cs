@@ -166,6 +166,27 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task A_colour_profile_is_applied_before_it_is_dropped()
+    {
+        var token = await http.SignUpAsync("photo_cal");
+        // Pure sRGB red, stored as Display P3 values with the P3 profile embedded (as a phone does).
+        using var red = TestImages.Solid(64, 64, 255, 0, 0);
+        using var p3 = red.IccTransform("p3", inputProfile: "srgb");
+        var upload = p3.JpegsaveBuffer(q: 95, keep: Enums.ForeignKeep.Icc);
+        using (var stored = Image.NewFromBuffer(upload))
+        {
+            Assert.True(stored.Getpoint(8, 8)[0] < 245); // P3 red is not 255,0,0 in P3 numbers
+        }
+
+        var media = await UploadOk(token, upload);
+
+        var display = await Fetch(media.GetProperty("url").GetString()!);
+        AssertNoMetadata(display);
+        var (_, _, pixel) = Decode(display, 8, 8);
+        Assert.True(pixel[0] > 245 && pixel[1] < 15 && pixel[2] < 15, $"sRGB red expected: {string.Join(',', pixel)}");
+    }
+
+    [Fact]
     public async Task The_file_is_judged_by_its_bytes_not_its_name_or_declared_type()
     {
         var token = await http.SignUpAsync("photo_dan");
