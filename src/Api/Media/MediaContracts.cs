@@ -8,7 +8,7 @@ public sealed record MediaResponse(
     string Id, string Type, string Url, string PreviewUrl, string? Description, string Blurhash, int Width, int Height);
 
 /// <summary>The multipart body of <c>POST /api/v1/media</c>, for the OpenAPI document (the endpoint reads the form itself).</summary>
-public sealed record MediaUploadForm(IFormFile File, string? Description);
+public sealed record MediaUploadForm(IFormFile File, string? Description = null);
 
 /// <summary>Where a blob is served: <see cref="MediaOptions.BaseUrl"/> + <c>/media/&lt;key&gt;</c>.</summary>
 public sealed class MediaUrls(IOptions<MediaOptions> options)

@@ -536,6 +536,7 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.True(Resolve(file).TryGetProperty("format", out var format), Resolve(file).ToString());
         Assert.Equal("binary", format.GetString());
         Assert.True(properties.TryGetProperty("description", out _), schema.ToString());
+        Assert.Equal(["file"], schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
         Assert.True(post.GetProperty("responses").TryGetProperty("201", out _));
         Assert.True(post.GetProperty("responses").TryGetProperty("413", out _));
         Assert.True(post.GetProperty("responses").TryGetProperty("415", out _));
