@@ -106,7 +106,9 @@ for i in $(seq 1 "$SILOS"); do
     DOTNET_ENVIRONMENT=Production dotnet "$SILO_DLL" >"$LOGS/silo-$i.log" 2>&1 &
   PIDS+=($!); echo $! >"$RUN/silo-$i.pid"
 done
-(cd "$ROOT/src/Api" && ASPNETCORE_ENVIRONMENT=Production exec dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT") >"$LOGS/api.log" 2>&1 &
+# Media URLs in responses are absolute, on this API, unless the caller set a base (a CDN, another host name).
+(cd "$ROOT/src/Api" && Herenow__Media__BaseUrl="${Herenow__Media__BaseUrl:-http://127.0.0.1:$API_PORT}" \
+  ASPNETCORE_ENVIRONMENT=Production exec dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT") >"$LOGS/api.log" 2>&1 &
 PIDS+=($!); echo $! >"$RUN/api.pid"
 
 echo "waiting for the cluster..."

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Herenow.Api.Cluster;
 using Herenow.Api.Idempotency;
+using Herenow.Api.Media;
 using Herenow.Api.Problems;
 using Herenow.Grains;
 using Herenow.Grains.Database;
@@ -57,6 +58,7 @@ public static class ApiHosting
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Sessions.BearerTokenHandler>(Sessions.BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddIdempotencyKeys();
+        builder.Services.AddMedia(builder.Configuration);
         return builder;
     }
 

@@ -1,11 +1,13 @@
 using System.Security.Claims;
 using Herenow.Api.Common;
 using Herenow.Api.Idempotency;
+using Herenow.Api.Media;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
+using Herenow.Grains.Media;
 using Herenow.Grains.Places;
 
 namespace Herenow.Api.Checkins;
@@ -43,8 +45,10 @@ public static class CheckinEndpoints
         if (request.Longitude is not { } lon || lon is < -180 or > 180 || double.IsNaN(lon)) errors.Add("longitude", "must be a number from -180 to 180");
         if (request.AccuracyM is { } acc && (acc < 0 || acc > 100_000 || double.IsNaN(acc))) errors.Add("accuracy_m", "must be from 0 to 100000");
         if (request.Shout is { Length: > MaxShoutLength }) errors.Add("shout", $"must be at most {MaxShoutLength} characters");
-        if (request.MediaIds is { Count: > 4 }) errors.Add("media_ids", "at most 4 media");
-        if (request.MediaIds is { Count: > 0 }) errors.Add("media_ids", "media uploads are not available yet");
+        var mediaIds = request.MediaIds ?? [];
+        if (mediaIds.Count > MediaLimits.MaxPerCheckin) errors.Add("media_ids", $"at most {MediaLimits.MaxPerCheckin} media");
+        if (mediaIds.Any(m => !TimeOrderedId.IsValid(m))) errors.Add("media_ids", "contains an id that is no media id");
+        if (mediaIds.Distinct(StringComparer.Ordinal).Count() != mediaIds.Count) errors.Add("media_ids", "lists a media id twice");
         Visibility visibility;
         if (request.Visibility is null)
         {
@@ -70,10 +74,21 @@ public static class CheckinEndpoints
             return errors.ToResult();
         }
 
-        var record = await author.PostCheckin(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
-            request.AccuracyM, request.Shout, visibility, [],
-            // The grain remembers the key with the check-in, so a retry after a lost response creates nothing new.
-            http.Features.Get<IdempotencyKeyFeature>()?.Key));
+        CheckinRecord record;
+        try
+        {
+            record = await author.PostCheckin(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
+                request.AccuracyM, request.Shout, visibility, [.. mediaIds],
+                // The grain remembers the key with the check-in, so a retry after a lost response creates nothing new.
+                http.Features.Get<IdempotencyKeyFeature>()?.Key));
+        }
+        catch (MediaNotAttachableException e)
+        {
+            // Checked by the author's grain when it attaches them (after its Idempotency-Key lookup): missing, someone
+            // else's, or attached to another check-in. Nothing was created.
+            foreach (var problem in e.Problems) errors.Add("media_ids", problem);
+            return errors.ToResult();
+        }
         return Results.Created($"/api/v1/checkins/{record.Id}", await views.OwnAsync(record, caller));
     }
 

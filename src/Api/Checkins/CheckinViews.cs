@@ -1,4 +1,5 @@
 using Herenow.Api.Accounts;
+using Herenow.Api.Media;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 
@@ -15,7 +16,7 @@ public sealed record CheckinResponse(
     double? AccuracyM,
     string? Shout,
     string Visibility,
-    IReadOnlyList<object> Media,
+    IReadOnlyList<MediaResponse> Media,
     DateTimeOffset CreatedAt,
     int LikesCount);
 
@@ -23,7 +24,7 @@ public sealed record CheckinResponse(
 /// Turns check-in entries into what a viewer may see. Visibility is decided here, on every read path, from the
 /// author's current relationship to the viewer (follows, blocks), never from what a list happened to hold.
 /// </summary>
-public sealed class CheckinViews(IGrainFactory grains)
+public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls)
 {
     public async Task<List<CheckinResponse>> VisibleAsync(IReadOnlyList<CheckinEntry> entries, string? viewer, bool onlyFollowed = false)
     {
@@ -86,7 +87,8 @@ public sealed class CheckinViews(IGrainFactory grains)
         _ => "public",
     };
 
-    private static CheckinResponse ToResponse(CheckinRecord r, AccountResponse account) => new(
+    private CheckinResponse ToResponse(CheckinRecord r, AccountResponse account) => new(
         r.Id, account, new PlaceSummary(r.Place.Id, r.Place.Name, r.Place.Latitude, r.Place.Longitude, r.Place.Category),
-        r.Latitude, r.Longitude, r.AccuracyM, r.Shout, Name(r.Visibility), [], r.CreatedAt, r.LikesCount);
+        r.Latitude, r.Longitude, r.AccuracyM, r.Shout, Name(r.Visibility),
+        r.Media?.Select(mediaUrls.Response).ToList() ?? [], r.CreatedAt, r.LikesCount);
 }

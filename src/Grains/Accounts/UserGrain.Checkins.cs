@@ -2,6 +2,7 @@ using Orleans.Storage;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
 using Herenow.Grains.Feeds;
+using Herenow.Grains.Media;
 
 namespace Herenow.Grains.Accounts;
 
@@ -9,6 +10,7 @@ namespace Herenow.Grains.Accounts;
 /// Posting and deleting check-ins. Posting is a saga: (1) the check-in's own record is written, (2) this user's
 /// history and a pending fan-out event are written together; only then is the post acknowledged. If (2) fails, (1)
 /// is compensated. The fan-out itself runs after the acknowledgement, from that durable outbox (UserGrain.Fanout.cs).
+/// Photos are attached first (step 0, a row update in the media table): a refused photo leaves nothing behind.
 /// </summary>
 public sealed partial class UserGrain
 {
@@ -33,8 +35,12 @@ public sealed partial class UserGrain
         var now = clock.GetUtcNow();
         // Hybrid logical clock: strictly after this author's previous check-in, whatever this silo's clock says.
         var id = TimeOrderedId.NewAfter(state.State.LastCheckinId, now);
+        // Photos attached to a check-in that never committed (a failed earlier attempt) are free to take again: only
+        // this grain writes this author's check-ins, and its history is the list of those that committed.
+        IReadOnlyList<MediaAttachment> media = checkin.MediaIds.Count == 0 ? []
+            : await mediaAttachments.AttachAsync(Key, id, checkin.MediaIds, IsCommitted);
         var record = new CheckinRecord(id, Key, checkin.Place, checkin.Latitude, checkin.Longitude, checkin.AccuracyM,
-            checkin.Shout, checkin.Visibility, checkin.MediaIds, now, 0);
+            checkin.Shout, checkin.Visibility, checkin.MediaIds, now, 0, media);
 
         var grain = GrainFactory.GetGrain<ICheckinGrain>(id);
         await grain.Create(record);
@@ -67,6 +73,10 @@ public sealed partial class UserGrain
             if (e is InconsistentStateException)
             {
                 await grain.MarkDeleted(); // compensation: certainly not written, and nobody was told the id
+                if (media.Count > 0)
+                {
+                    await mediaAttachments.DetachAsync(id);
+                }
             }
             else
             {
@@ -81,6 +91,8 @@ public sealed partial class UserGrain
         ScheduleFanout();
         return record;
     }
+
+    private bool IsCommitted(string checkinId) => state.State.Checkins.Exists(c => c.Id == checkinId);
 
     private void PruneCheckinKeys(DateTimeOffset now)
     {
@@ -102,6 +114,9 @@ public sealed partial class UserGrain
         }
         var record = await GrainFactory.GetGrain<ICheckinGrain>(checkinId).Get();
         await GrainFactory.GetGrain<ICheckinGrain>(checkinId).MarkDeleted();
+        // Before the history entry goes: if this fails, deleting again repeats every step. The photos become unattached
+        // and the clean-up removes them (or the author attaches them to another check-in: delete and redraft).
+        await mediaAttachments.DetachAsync(checkinId);
         await EnsureFanoutReminder();
         state.State.Checkins.Remove(entry);
         state.State.PendingFanout.Add(new CheckinEvent(checkinId, Key, record?.Place.Id ?? "", entry.Visibility,

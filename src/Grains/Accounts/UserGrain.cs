@@ -2,6 +2,7 @@ using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
 using Herenow.Grains.Cluster;
 using Herenow.Grains.Feeds;
+using Herenow.Grains.Media;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -16,6 +17,7 @@ public sealed partial class UserGrain(
     IOptions<FanoutOptions> fanout) : Grain, IUserGrain, IRemindable
 {
     private readonly FollowGraph graph = new(database);
+    private readonly MediaAttachments mediaAttachments = new(database);
 
     private string Key => this.GetPrimaryKeyString();
 

@@ -1,3 +1,5 @@
+using Herenow.Grains.Media;
+
 namespace Herenow.Grains.Checkins;
 
 /// <summary>The place as it was when the check-in was made (names change; the check-in keeps what was shown).</summary>
@@ -33,7 +35,9 @@ public sealed record CheckinRecord(
     [property: Id(7)] Visibility Visibility,
     [property: Id(8)] IReadOnlyList<string> MediaIds,
     [property: Id(9)] DateTimeOffset CreatedAt,
-    [property: Id(10)] int LikesCount)
+    [property: Id(10)] int LikesCount,
+    // The attached photos as they were when attached, in MediaIds order; null in records stored before media existed.
+    [property: Id(11)] IReadOnlyList<MediaAttachment>? Media = null)
 {
     public CheckinEvent ToEvent(bool deleted = false) => new(Id, Author, Place.Id, Visibility, CreatedAt, deleted);
 }
