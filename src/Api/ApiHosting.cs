@@ -19,21 +19,7 @@ public static class ApiHosting
         var connectionString = DatabaseSettings.GetConnectionString(builder.Configuration);
         var identity = ClusterIdentity.From(builder.Configuration);
 
-        builder.UseOrleansClient(client =>
-        {
-            // Gateways are found through the same membership table the silos gossip through.
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
-            client.Configure<ClusterOptions>(identity.ApplyTo);
-            // Fail fast rather than hold a request for Orleans' default 30 s; the caller gets a 503 and retries.
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            client.UseConnectionRetryFilter<ClusterConnectionRetryFilter>();
-            // Each request carries its deadline (now + ResponseTimeout): silos refuse it unrun once it has passed.
-            client.AddOutgoingGrainCallFilter<Grains.Cluster.CallDeadlineStamp>();
-        });
+        builder.UseOrleansClient(client => client.UseHerenowCluster(connectionString, identity));
 
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.Configure<JsonOptions>(o =>
@@ -60,6 +46,27 @@ public static class ApiHosting
         builder.Services.AddIdempotencyKeys();
         builder.Services.AddMedia(builder.Configuration);
         return builder;
+    }
+
+    /// <summary>
+    /// The API's Orleans client: gateways from the membership table, fail-fast timeouts, retried connection, and a
+    /// deadline on every call. Public so that tests talk to the cluster exactly as the API does.
+    /// </summary>
+    public static IClientBuilder UseHerenowCluster(this IClientBuilder client, string connectionString, ClusterIdentity identity)
+    {
+        // Gateways are found through the same membership table the silos gossip through.
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = connectionString;
+        });
+        client.Configure<ClusterOptions>(identity.ApplyTo);
+        // Fail fast rather than hold a request for Orleans' default 30 s; the caller gets a 503 and retries.
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+        client.UseConnectionRetryFilter<ClusterConnectionRetryFilter>();
+        // Each request carries its deadline (now + ResponseTimeout): silos refuse it unrun once it has passed.
+        client.AddOutgoingGrainCallFilter<Grains.Cluster.CallDeadlineStamp>();
+        return client;
     }
 
     public static WebApplication UseHerenowApi(this WebApplication app)

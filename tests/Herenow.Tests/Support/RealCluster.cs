@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Herenow.Api;
 using Herenow.Grains;
 using Herenow.Silo;
 using Microsoft.Extensions.Configuration;
@@ -82,15 +83,7 @@ public sealed class RealCluster : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var identity = new ClusterIdentity(ClusterId, ClusterId);
-        builder.UseOrleansClient(client =>
-        {
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = SiloStorage.Invariant;
-                o.ConnectionString = Database.ConnectionString;
-            });
-            client.Configure<ClusterOptions>(identity.ApplyTo);
-        });
+        builder.UseOrleansClient(client => client.UseHerenowCluster(Database.ConnectionString, identity));
         clientHost = builder.Build();
         await clientHost.StartAsync();
     }

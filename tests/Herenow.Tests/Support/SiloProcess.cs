@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Herenow.Api;
 using Herenow.Grains;
 using Herenow.Silo;
 using Microsoft.Extensions.DependencyInjection;
@@ -289,15 +290,8 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         var identity = new ClusterIdentity(ClusterId, ClusterId);
         builder.UseOrleansClient(client =>
         {
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = SiloStorage.Invariant;
-                o.ConnectionString = Database.ConnectionString;
-            });
-            client.Configure<ClusterOptions>(identity.ApplyTo);
-            // As the API: a call that reaches a frozen silo fails after 10 s instead of Orleans' 30 s.
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            client.AddOutgoingGrainCallFilter<Herenow.Grains.Cluster.CallDeadlineStamp>(); // as the API does
+            // As the API: a call that reaches a frozen silo fails after 10 s, and carries its deadline.
+            client.UseHerenowCluster(Database.ConnectionString, identity);
             // Drop a gateway soon after the table says it is dead (Orleans: every minute).
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
         });
