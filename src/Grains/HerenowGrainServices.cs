@@ -1,3 +1,4 @@
+using Herenow.Grains.Federation;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -5,13 +6,14 @@ namespace Herenow.Grains;
 
 public static class HerenowGrainServices
 {
-    /// <summary>Services the grains depend on: the clock, the application's PostgreSQL data source, and the watch on silo deaths.</summary>
+    /// <summary>Services the grains depend on: the clock, the application's PostgreSQL data source, the watch on silo deaths, and federation.</summary>
     public static IServiceCollection AddHerenowGrainServices(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<Cluster.SiloDeaths>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.SiloDeaths>());
+        services.AddHerenowFederation();
         return services;
     }
 }

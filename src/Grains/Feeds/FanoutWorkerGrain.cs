@@ -19,6 +19,8 @@ public sealed partial class FanoutWorkerGrain(NpgsqlDataSource database, ILogger
             var delivery = new FanoutDelivery(this.GetStreamProvider(Streams.StreamNames.Provider), GrainFactory);
             // Followers are read from the table a page at a time, never all at once.
             await delivery.DeliverAsync(checkin, graph.FollowerBatchesAsync(checkin.Author, FollowerBatchSize));
+            // Remote followers are one more consumer of the same outbox event: queued durably, delivered by domain.
+            await GrainFactory.GetGrain<Federation.IFederationGrain>(0).Relay(checkin);
             await GrainFactory.GetGrain<IUserGrain>(checkin.Author).FanoutDelivered(checkin.CheckinId, checkin.Deleted, dispatchId);
         }
         catch (Exception e)

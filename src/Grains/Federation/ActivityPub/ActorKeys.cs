@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Npgsql;
+
+namespace Herenow.Grains.Federation.ActivityPub;
+
+/// <summary>A local actor's key pair (PEM): the public half is served in the actor, the private half never leaves.</summary>
+public sealed record ActorKeyPair(string PublicPem, string PrivatePem);
+
+/// <summary>
+/// The <c>ap_keys</c> table: one RSA-2048 pair per local actor, made on first use. Generation races are settled by
+/// the primary key (the loser reads the winner's pair), so every node signs with the same key.
+/// </summary>
+public sealed class ActorKeys(NpgsqlDataSource database, TimeProvider clock)
+{
+    // Keys never change once written; caching them saves a query per delivery and per actor fetch.
+    private readonly ConcurrentDictionary<string, ActorKeyPair> cache = new(StringComparer.Ordinal);
+
+    public async Task<ActorKeyPair> GetOrCreateAsync(string owner)
+    {
+        if (cache.TryGetValue(owner, out var cached))
+        {
+            return cached;
+        }
+        var pair = await ReadAsync(owner);
+        if (pair is null)
+        {
+            using var rsa = RSA.Create(2048);
+            await using var insert = database.CreateCommand("""
+                INSERT INTO ap_keys (owner, public_pem, private_pem, created_at) VALUES (@owner, @public, @private, @now)
+                ON CONFLICT (owner) DO NOTHING
+                """);
+            insert.Parameters.AddWithValue("owner", owner);
+            insert.Parameters.AddWithValue("public", rsa.ExportSubjectPublicKeyInfoPem());
+            insert.Parameters.AddWithValue("private", rsa.ExportPkcs8PrivateKeyPem());
+            insert.Parameters.AddWithValue("now", clock.GetUtcNow());
+            await insert.ExecuteNonQueryAsync();
+            pair = await ReadAsync(owner) ?? throw new InvalidOperationException($"Key pair for '{owner}' vanished after insert.");
+        }
+        return cache[owner] = pair;
+    }
+
+    private async Task<ActorKeyPair?> ReadAsync(string owner)
+    {
+        await using var command = database.CreateCommand("SELECT public_pem, private_pem FROM ap_keys WHERE owner = @owner");
+        command.Parameters.AddWithValue("owner", owner);
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? new ActorKeyPair(reader.GetString(0), reader.GetString(1)) : null;
+    }
+}

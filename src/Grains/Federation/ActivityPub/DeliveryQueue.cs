@@ -1,0 +1,126 @@
+using Npgsql;
+
+namespace Herenow.Grains.Federation.ActivityPub;
+
+/// <summary>One queued delivery: an activity for one inbox, signed by <see cref="Signer"/>'s key when sent.</summary>
+public sealed record QueuedDelivery(long Id, string Inbox, string ActivityId, string Signer, string Body, int Attempts);
+
+/// <summary>Queue depth for operators: everything waiting, what is due now, and the given-up deliveries.</summary>
+public sealed record DeliveryQueueDepth(long Pending, long Due, long Retrying, long Domains, long Failed);
+
+/// <summary>
+/// The <c>ap_deliveries</c> outbox (migration 0015). A delivery is a row from the moment it is queued until the
+/// remote server accepted it, so it survives any silo crash; enqueueing is idempotent per (activity, inbox), which
+/// turns the at-least-once fan-out into exactly one queued delivery per target.
+/// </summary>
+public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
+{
+    /// <summary>The unit of breakers and concurrency: host, with the port when it is not the default.</summary>
+    public static string DomainOf(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? (uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}").ToLowerInvariant() : "";
+
+    /// <summary>Queues the activity for each inbox (once per inbox, ever); returns the domains that have new work.</summary>
+    public async Task<IReadOnlyList<string>> EnqueueAsync(string activityId, string signer, string body, IEnumerable<string> inboxes)
+    {
+        var targets = inboxes.Where(i => DomainOf(i).Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        if (targets.Length == 0)
+        {
+            return [];
+        }
+        await using var command = database.CreateCommand("""
+            INSERT INTO ap_deliveries (domain, inbox, activity_id, signer, body, next_attempt_at, created_at)
+            SELECT t.domain, t.inbox, @activity, @signer, @body, @now, @now FROM unnest(@domains, @inboxes) AS t(domain, inbox)
+            ON CONFLICT (activity_id, inbox) DO NOTHING
+            """);
+        command.Parameters.AddWithValue("activity", activityId);
+        command.Parameters.AddWithValue("signer", signer);
+        command.Parameters.AddWithValue("body", body);
+        command.Parameters.AddWithValue("now", clock.GetUtcNow());
+        command.Parameters.AddWithValue("domains", targets.Select(DomainOf).ToArray());
+        command.Parameters.AddWithValue("inboxes", targets);
+        await command.ExecuteNonQueryAsync();
+        // Domains are woken even when every row existed already: a previous wake may be what was lost.
+        return targets.Select(DomainOf).Distinct().ToList();
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> deliveries due now for <paramref name="domain"/>, at most one per inbox and
+    /// always the oldest queued for that inbox (first in, first out per inbox).
+    /// </summary>
+    public async Task<List<QueuedDelivery>> DueAsync(string domain, int limit)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT id, inbox, activity_id, signer, body, attempts FROM (
+                SELECT DISTINCT ON (inbox) id, inbox, activity_id, signer, body, attempts, next_attempt_at
+                FROM ap_deliveries WHERE domain = @domain ORDER BY inbox, id) head
+            WHERE next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit
+            """);
+        command.Parameters.AddWithValue("domain", domain);
+        command.Parameters.AddWithValue("now", clock.GetUtcNow());
+        command.Parameters.AddWithValue("limit", limit);
+        var due = new List<QueuedDelivery>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            due.Add(new QueuedDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5)));
+        }
+        return due;
+    }
+
+    /// <summary>Whether anything at all waits for <paramref name="domain"/> (due or not).</summary>
+    public async Task<bool> AnyAsync(string domain)
+    {
+        await using var command = database.CreateCommand("SELECT EXISTS (SELECT 1 FROM ap_deliveries WHERE domain = @domain)");
+        command.Parameters.AddWithValue("domain", domain);
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task DeliveredAsync(long id)
+    {
+        await using var command = database.CreateCommand("DELETE FROM ap_deliveries WHERE id = @id");
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task RetryLaterAsync(long id, int attempts, DateTimeOffset next, string error)
+    {
+        await using var command = database.CreateCommand(
+            "UPDATE ap_deliveries SET attempts = @attempts, next_attempt_at = @next, last_error = @error WHERE id = @id");
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("attempts", attempts);
+        command.Parameters.AddWithValue("next", next);
+        command.Parameters.AddWithValue("error", Truncate(error));
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Moves the delivery to <c>ap_delivery_failures</c> in one statement.</summary>
+    public async Task GiveUpAsync(long id, int attempts, string reason)
+    {
+        await using var command = database.CreateCommand("""
+            WITH gone AS (DELETE FROM ap_deliveries WHERE id = @id RETURNING id, domain, inbox, activity_id)
+            INSERT INTO ap_delivery_failures (id, domain, inbox, activity_id, attempts, reason, failed_at)
+            SELECT id, domain, inbox, activity_id, @attempts, @reason, @now FROM gone
+            ON CONFLICT (id) DO NOTHING
+            """);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("attempts", attempts);
+        command.Parameters.AddWithValue("reason", Truncate(reason));
+        command.Parameters.AddWithValue("now", clock.GetUtcNow());
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<DeliveryQueueDepth> DepthAsync()
+    {
+        await using var command = database.CreateCommand("""
+            SELECT count(*), count(*) FILTER (WHERE next_attempt_at <= @now), count(*) FILTER (WHERE attempts > 0),
+                   count(DISTINCT domain), (SELECT count(*) FROM ap_delivery_failures)
+            FROM ap_deliveries
+            """);
+        command.Parameters.AddWithValue("now", clock.GetUtcNow());
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new DeliveryQueueDepth(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+    }
+
+    private static string Truncate(string text) => text.Length <= 500 ? text : text[..500];
+}

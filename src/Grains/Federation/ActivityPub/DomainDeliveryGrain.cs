@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herenow.Grains.Federation.ActivityPub;
+
+/// <summary>
+/// Drains one domain's part of the durable outbox: the due head of each inbox's queue, a bounded number at a time,
+/// through the domain's circuit breaker; failures are rescheduled with backoff and full jitter (RetrySchedule),
+/// permanent answers and spent attempts are given up on. Delivery is at-least-once (a crash between the remote 202
+/// and our DELETE sends it again); receivers dedupe by activity id, as ours does.
+/// </summary>
+public sealed partial class DomainDeliveryGrain(
+    DeliveryQueue queue,
+    IActivitySender sender,
+    IOptions<FederationOptions> options,
+    TimeProvider clock,
+    ILogger<DomainDeliveryGrain> logger) : Grain, IDomainDeliveryGrain, IRemindable
+{
+    private const string ResumeReminder = "deliveries";
+    private static readonly TimeSpan PumpBudget = TimeSpan.FromSeconds(20);
+
+    private readonly FederationOptions settings = options.Value;
+    private CircuitBreaker breaker = null!;
+    private IGrainTimer? pump;
+    private bool reminderActive;
+
+    private string Domain => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        breaker = new CircuitBreaker(settings.BreakerThreshold, settings.BreakerOpenFor);
+        return Task.CompletedTask;
+    }
+
+    public async Task Wake()
+    {
+        // Registered before anything is attempted: if this silo dies now, the reminder brings the queue back.
+        await EnsureReminder();
+        StartPump(TimeSpan.Zero);
+    }
+
+    public Task<DomainDeliveryStatus> GetStatus()
+    {
+        var now = clock.GetUtcNow();
+        return Task.FromResult(new DomainDeliveryStatus(Domain, breaker.IsOpen(now), breaker.ConsecutiveFailures, breaker.IsOpen(now) ? breaker.ReopensAt : null));
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        reminderActive = true;
+        StartPump(TimeSpan.Zero);
+        return Task.CompletedTask;
+    }
+
+    private void StartPump(TimeSpan dueTime)
+    {
+        if (pump is null)
+        {
+            pump = this.RegisterGrainTimer(Pump, dueTime, settings.PollPeriod);
+        }
+        else
+        {
+            pump.Change(dueTime, settings.PollPeriod);
+        }
+    }
+
+    /// <summary>One tick: deliver what is due, batch after batch, for a bounded time; stop when the queue is empty.</summary>
+    private async Task Pump(CancellationToken cancellationToken)
+    {
+        var started = clock.GetUtcNow();
+        while (clock.GetUtcNow() - started < PumpBudget && !cancellationToken.IsCancellationRequested)
+        {
+            var permits = breaker.Permits(clock.GetUtcNow(), settings.ConcurrencyPerDomain);
+            if (permits == 0)
+            {
+                return; // open circuit: the queue waits in PostgreSQL; the timer looks again later
+            }
+            var due = await queue.DueAsync(Domain, permits);
+            if (due.Count == 0)
+            {
+                if (!await queue.AnyAsync(Domain))
+                {
+                    await Idle();
+                }
+                return;
+            }
+            await EnsureReminder();
+            var outcomes = await Task.WhenAll(due.Select(d => sender.SendAsync(d, cancellationToken)));
+            for (var i = 0; i < due.Count; i++)
+            {
+                await Settle(due[i], outcomes[i]);
+            }
+        }
+    }
+
+    private async Task Settle(QueuedDelivery delivery, DeliveryOutcome outcome)
+    {
+        var now = clock.GetUtcNow();
+        switch (outcome.Result)
+        {
+            case DeliveryResult.Delivered:
+                breaker.Success();
+                await queue.DeliveredAsync(delivery.Id);
+                break;
+            case DeliveryResult.Permanent:
+                breaker.Success(); // the server is up and answering; it just will not take this one
+                await queue.GiveUpAsync(delivery.Id, delivery.Attempts + 1, outcome.Detail);
+                LogGaveUp(logger, delivery.ActivityId, delivery.Inbox, outcome.Detail);
+                break;
+            default:
+                breaker.Failure(now);
+                var attempts = delivery.Attempts + 1;
+                if (attempts >= settings.MaxAttempts)
+                {
+                    await queue.GiveUpAsync(delivery.Id, attempts, $"{attempts} attempts; last: {outcome.Detail}");
+                    LogGaveUp(logger, delivery.ActivityId, delivery.Inbox, outcome.Detail);
+                }
+                else
+                {
+                    var wait = RetrySchedule.Delay(attempts, settings, Random.Shared, outcome.RetryAfter);
+                    await queue.RetryLaterAsync(delivery.Id, attempts, now + wait, outcome.Detail);
+                    LogRetry(logger, delivery.ActivityId, delivery.Inbox, attempts, wait, outcome.Detail);
+                }
+                break;
+        }
+    }
+
+    private async Task Idle()
+    {
+        pump?.Dispose();
+        pump = null;
+        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+        reminderActive = false;
+        // A Wake may have interleaved with the removal; its rows were committed before it called, so one more look
+        // after the reminder is gone cannot miss them.
+        if (await queue.AnyAsync(Domain))
+        {
+            await EnsureReminder();
+            StartPump(settings.PollPeriod);
+            return;
+        }
+        DeactivateOnIdle();
+    }
+
+    private async Task EnsureReminder()
+    {
+        if (!reminderActive)
+        {
+            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            reminderActive = true;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery of {ActivityId} to {Inbox} failed (attempt {Attempts}: {Detail}); next try in {Wait}")]
+    private static partial void LogRetry(ILogger logger, string activityId, string inbox, int attempts, TimeSpan wait, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery of {ActivityId} to {Inbox} given up: {Detail}")]
+    private static partial void LogGaveUp(ILogger logger, string activityId, string inbox, string detail);
+}

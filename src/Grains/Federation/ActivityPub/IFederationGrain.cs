@@ -1,0 +1,13 @@
+using Herenow.Grains.Checkins;
+
+namespace Herenow.Grains.Federation;
+
+/// <summary>
+/// Relays a user's check-in events to the protocols the author chose (ActivityPub today). Stateless: the durable
+/// parts are the author's fan-out outbox, which calls this until it succeeds, and the delivery queue it fills.
+/// </summary>
+public interface IFederationGrain : IGrainWithIntegerKey
+{
+    /// <summary>Queues the deliveries for one event; idempotent, so the fan-out may repeat it.</summary>
+    Task Relay(CheckinEvent checkin);
+}
