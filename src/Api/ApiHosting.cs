@@ -5,6 +5,8 @@ using Herenow.Api.Media;
 using Herenow.Api.Problems;
 using Herenow.Grains;
 using Herenow.Grains.Database;
+using Herenow.Grains.Federation;
+using Herenow.Api.Federation;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Orleans.Configuration;
@@ -45,6 +47,8 @@ public static class ApiHosting
         builder.Services.AddAuthorization();
         builder.Services.AddIdempotencyKeys();
         builder.Services.AddMedia(builder.Configuration);
+        builder.Services.AddHerenowFederation();
+        builder.Services.AddFederationEndpoints();
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using Herenow.Api;
 using Herenow.Api.Accounts;
 using Herenow.Api.Checkins;
+using Herenow.Api.Federation;
 using Herenow.Api.Feeds;
 using Herenow.Api.Health;
 using Herenow.Api.Media;
@@ -22,6 +23,7 @@ app.MapMediaEndpoints();
 app.MapFeedEndpoints();
 app.MapPlaceEndpoints();
 app.MapStreamingEndpoints();
+app.MapFederationEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

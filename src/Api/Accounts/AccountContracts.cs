@@ -12,11 +12,14 @@ public sealed record AccountResponse(
     string Username,
     string DisplayName,
     string Note,
-    DateTimeOffset CreatedAt,
+    DateTimeOffset? CreatedAt,
     int FollowersCount,
     int FollowingCount,
     int CheckinsCount)
 {
+    /// <summary>Where the account lives: set for fediverse accounts (user@domain), whose created_at and counts are unknown here.</summary>
+    public string? Url { get; init; }
+
     public static AccountResponse From(AccountView a) =>
         new(a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount);
 }

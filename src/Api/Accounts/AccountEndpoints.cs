@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Herenow.Api.Checkins;
 using Herenow.Api.Common;
+using Herenow.Api.Federation;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
@@ -51,10 +52,18 @@ public static class AccountEndpoints
     }
 
     /// <summary>404 for unknown accounts and for accounts that block the caller: a blocked user sees nothing.</summary>
-    private static async Task<IResult> GetAccount(string username, ClaimsPrincipal user, IGrainFactory grains) =>
-        await VisibleAccount(username, user.Caller(), grains) is { } account
+    private static async Task<IResult> GetAccount(string username, ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
+    {
+        if (RemoteAccounts.IsRemote(username))
+        {
+            return await remote.FindAsync(username, cancellationToken) is { } actor
+                ? Results.Ok(RemoteAccounts.View(actor))
+                : Problem.NotFound($"No fediverse account '{username}' could be found.");
+        }
+        return await VisibleAccount(username, user.Caller(), grains) is { } account
             ? Results.Ok(AccountResponse.From(account))
             : Problem.NotFound($"No account '{username}'.");
+    }
 
     private static async Task<IResult> GetMe(ClaimsPrincipal user, IGrainFactory grains) => await Me(user.Caller()!, grains);
 
@@ -76,8 +85,14 @@ public static class AccountEndpoints
             : Results.Ok(MeResponse.From(account, settings));
     }
 
-    private static async Task<IResult> Follow(string username, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> Follow(string username, ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
     {
+        if (RemoteAccounts.IsRemote(username))
+        {
+            return await remote.FollowAsync(user.Caller()!, username, cancellationToken) is null
+                ? Problem.NotFound($"No fediverse account '{username}' could be found.")
+                : Results.Ok(new { following = true });
+        }
         if (await VisibleAccount(username, user.Caller(), grains) is null) return Problem.NotFound($"No account '{username}'.");
         return await grains.GetGrain<IUserGrain>(user.Caller()!).Follow(AccountRules.Key(username)) switch
         {
@@ -88,8 +103,14 @@ public static class AccountEndpoints
         };
     }
 
-    private static async Task<IResult> Unfollow(string username, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> Unfollow(string username, ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
     {
+        if (RemoteAccounts.IsRemote(username))
+        {
+            return await remote.UnfollowAsync(user.Caller()!, username, cancellationToken)
+                ? Results.Ok(new { following = false })
+                : Problem.NotFound($"No fediverse account '{username}' could be found.");
+        }
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
         await grains.GetGrain<IUserGrain>(user.Caller()!).Unfollow(AccountRules.Key(username));
         return Results.Ok(new { following = false });

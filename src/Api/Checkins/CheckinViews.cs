@@ -1,4 +1,6 @@
 using Herenow.Api.Accounts;
+using Herenow.Api.Federation;
+using Herenow.Grains.Federation.ActivityPub;
 using Herenow.Api.Media;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
@@ -10,26 +12,30 @@ public sealed record PlaceSummary(string Id, string Name, double Latitude, doubl
 public sealed record CheckinResponse(
     string Id,
     AccountResponse Account,
-    PlaceSummary Place,
-    double Latitude,
-    double Longitude,
+    PlaceSummary? Place,
+    double? Latitude,
+    double? Longitude,
     double? AccuracyM,
     string? Shout,
     string Visibility,
     IReadOnlyList<MediaResponse> Media,
     DateTimeOffset CreatedAt,
-    int LikesCount);
+    int LikesCount)
+{
+    /// <summary>The check-in's ActivityPub id: ours for local check-ins, the origin's for fediverse posts.</summary>
+    public string? Uri { get; init; }
+}
 
 /// <summary>
 /// Turns check-in entries into what a viewer may see. Visibility is decided here, on every read path, from the
 /// author's current relationship to the viewer (follows, blocks), never from what a list happened to hold.
 /// </summary>
-public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls)
+public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, RemoteAccounts remote, ApUrls urls)
 {
     public async Task<List<CheckinResponse>> VisibleAsync(IReadOnlyList<CheckinEntry> entries, string? viewer, bool onlyFollowed = false)
     {
         var authors = entries.Select(e => e.Author).Distinct().ToList();
-        var relationships = (await Task.WhenAll(authors.Select(a => grains.GetGrain<IUserGrain>(a).GetRelationship(viewer))))
+        var relationships = (await Task.WhenAll(authors.Select(a => RelationshipAsync(a, viewer))))
             .Select((r, i) => (authors[i], r)).ToDictionary(x => x.Item1, x => x.r);
         var visible = entries.Where(e => Admits(relationships[e.Author], e, onlyFollowed)).ToList();
 
@@ -44,7 +50,11 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls)
     /// is already gone. Same rule as <see cref="VisibleAsync"/>.
     /// </summary>
     public async Task<bool> MaySeeAsync(CheckinEntry entry, string? viewer, bool onlyFollowed = false) =>
-        Admits(await grains.GetGrain<IUserGrain>(entry.Author).GetRelationship(viewer), entry, onlyFollowed);
+        Admits(await RelationshipAsync(entry.Author, viewer), entry, onlyFollowed);
+
+    /// <summary>Remote authors (user@domain) relate through the federated follow graph; local ones through their grain.</summary>
+    private Task<Relationship> RelationshipAsync(string author, string? viewer) =>
+        RemoteAccounts.IsRemote(author) ? remote.RelationshipAsync(author, viewer) : grains.GetGrain<IUserGrain>(author).GetRelationship(viewer);
 
     private static bool Admits(Relationship r, CheckinEntry e, bool onlyFollowed) =>
         r.MaySee(e.Visibility) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
@@ -57,7 +67,7 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls)
         {
             return null;
         }
-        var relationship = await grains.GetGrain<IUserGrain>(record.Author).GetRelationship(viewer);
+        var relationship = await RelationshipAsync(record.Author, viewer);
         if (!relationship.MaySee(record.Visibility))
         {
             return null;
@@ -75,9 +85,11 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls)
     private async Task<Dictionary<string, AccountResponse>> AccountsAsync(IEnumerable<string> authors, string? viewer)
     {
         var distinct = authors.Distinct().ToList();
-        var views = await Task.WhenAll(distinct.Select(a => grains.GetGrain<IUserGrain>(a).GetAccount(viewer)));
+        var views = await Task.WhenAll(distinct.Select(async a => RemoteAccounts.IsRemote(a)
+            ? await remote.ViewAsync(a)
+            : await grains.GetGrain<IUserGrain>(a).GetAccount(viewer) is { } view ? AccountResponse.From(view) : null));
         return distinct.Select((a, i) => (a, views[i])).Where(x => x.Item2 is not null)
-            .ToDictionary(x => x.a, x => AccountResponse.From(x.Item2!));
+            .ToDictionary(x => x.a, x => x.Item2!);
     }
 
     public static string Name(Visibility visibility) => visibility switch
@@ -87,8 +99,19 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls)
         _ => "public",
     };
 
-    private CheckinResponse ToResponse(CheckinRecord r, AccountResponse account) => new(
-        r.Id, account, new PlaceSummary(r.Place.Id, r.Place.Name, r.Place.Latitude, r.Place.Longitude, r.Place.Category),
-        r.Latitude, r.Longitude, r.AccuracyM, r.Shout, Name(r.Visibility),
-        r.Media?.Select(mediaUrls.Response).ToList() ?? [], r.CreatedAt, r.LikesCount);
+    /// <summary>
+    /// Fediverse posts (author user@domain) may come without a place: place and coordinates are then null. Their
+    /// shout is the note's text.
+    /// </summary>
+    private CheckinResponse ToResponse(CheckinRecord r, AccountResponse account)
+    {
+        var hasPlace = r.Place.Id.Length > 0;
+        return new(r.Id, account,
+            hasPlace ? new PlaceSummary(r.Place.Id, r.Place.Name, r.Place.Latitude, r.Place.Longitude, r.Place.Category) : null,
+            hasPlace ? r.Latitude : null, hasPlace ? r.Longitude : null, r.AccuracyM, r.Shout, Name(r.Visibility),
+            r.Media?.Select(mediaUrls.Response).ToList() ?? [], r.CreatedAt, r.LikesCount)
+        {
+            Uri = RemoteAccounts.IsRemote(r.Author) ? null : urls.Note(r.Author, r.Id),
+        };
+    }
 }

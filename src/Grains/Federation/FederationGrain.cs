@@ -2,7 +2,10 @@ using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Federation.ActivityPub;
 using Microsoft.Extensions.Options;
+using Herenow.Grains.Feeds;
+using Herenow.Grains.Streams;
 using Orleans.Concurrency;
+using Orleans.Streams;
 
 namespace Herenow.Grains.Federation;
 
@@ -13,6 +16,12 @@ public sealed class FederationGrain(
     Outbox outbox,
     IOptions<FederationOptions> options) : Grain, IFederationGrain
 {
+    public async Task DeliverToHomes(CheckinEvent checkin, List<string> homes)
+    {
+        var streams = this.GetStreamProvider(StreamNames.Provider);
+        await Task.WhenAll(homes.Select(home => streams.GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Home, home)).OnNextAsync(checkin)));
+    }
+
     public async Task Relay(CheckinEvent checkin)
     {
         // Private check-ins never leave their author; nor does anything when this node does not federate.

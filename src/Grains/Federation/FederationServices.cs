@@ -29,6 +29,7 @@ public static class FederationServices
         });
         services.AddSingleton<ActorKeys>();
         services.AddSingleton<RemoteGraph>();
+        services.AddSingleton<RemoteNotes>();
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<Outbox>();
         services.AddSingleton(sp =>

@@ -67,11 +67,15 @@ public sealed class RemoteGraph(NpgsqlDataSource database, TimeProvider clock)
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<bool> RemoveFollowerAsync(string localUser, string actorId)
+    /// <summary>Undo(Follow): removes the edge named by its target user or by the Follow's id; only the follower's own.</summary>
+    public async Task<bool> RemoveFollowerAsync(string? localUser, string actorId, string? followId)
     {
-        await using var command = database.CreateCommand("DELETE FROM ap_followers WHERE local_user = @user AND actor_id = @actor");
-        command.Parameters.AddWithValue("user", localUser);
+        await using var command = database.CreateCommand("""
+            DELETE FROM ap_followers WHERE actor_id = @actor AND (local_user = @user OR follow_id = @follow)
+            """);
+        command.Parameters.AddWithValue("user", (object?)localUser ?? DBNull.Value);
         command.Parameters.AddWithValue("actor", actorId);
+        command.Parameters.AddWithValue("follow", (object?)followId ?? DBNull.Value);
         return await command.ExecuteNonQueryAsync() > 0;
     }
 
@@ -174,6 +178,15 @@ public sealed class RemoteGraph(NpgsqlDataSource database, TimeProvider clock)
         command.Parameters.AddWithValue("follow", followId);
         command.Parameters.AddWithValue("actor", actorId);
         return await command.ExecuteNonQueryAsync() > 0;
+    }
+
+    /// <summary>The remote Reject of our Follow: the edge goes.</summary>
+    public async Task RejectFollowingAsync(string followId, string actorId)
+    {
+        await using var command = database.CreateCommand("DELETE FROM ap_following WHERE follow_id = @follow AND actor_id = @actor");
+        command.Parameters.AddWithValue("follow", followId);
+        command.Parameters.AddWithValue("actor", actorId);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Whether the local user follows the actor, and whether the actor accepted.</summary>

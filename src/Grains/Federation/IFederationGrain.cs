@@ -10,4 +10,7 @@ public interface IFederationGrain : IGrainWithIntegerKey
 {
     /// <summary>Queues the deliveries for one event; idempotent, so the fan-out may repeat it.</summary>
     Task Relay(CheckinEvent checkin);
+
+    /// <summary>A remote post (or its deletion) for the home feeds of the local users following its author.</summary>
+    Task DeliverToHomes(CheckinEvent checkin, List<string> homes);
 }
