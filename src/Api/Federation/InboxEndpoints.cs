@@ -49,7 +49,7 @@ public static class InboxEndpoints
         {
             return Problem.BadRequest("The body is not JSON: " + e.Message);
         }
-        if (activity.ValueKind != JsonValueKind.Object || activity.String("id") is null || activity.Type() is null)
+        if (activity.ValueKind != JsonValueKind.Object || activity.Text("id") is null || activity.Type() is null)
         {
             return Problem.BadRequest("An activity needs an id and a type.");
         }

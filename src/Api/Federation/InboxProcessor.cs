@@ -30,7 +30,7 @@ public sealed partial class InboxProcessor(
 
     public async Task ProcessAsync(RemoteActor signer, JsonElement activity)
     {
-        var id = activity.String("id")!;
+        var id = activity.Text("id")!;
         if (await SeenAsync(id))
         {
             return;
@@ -72,7 +72,7 @@ public sealed partial class InboxProcessor(
         {
             // An embedded Follow names its target; a bare id is looked up among this actor's follows.
             var target = inner is { } follow ? urls.UsernameOf(follow.IdOf("object")) : null;
-            await graph.RemoveFollowerAsync(target, signer.Id, inner?.String("id") ?? activity.IdOf("object"));
+            await graph.RemoveFollowerAsync(target, signer.Id, inner?.Text("id") ?? activity.IdOf("object"));
         }
         else if (innerType == "Like")
         {
@@ -102,7 +102,7 @@ public sealed partial class InboxProcessor(
 
     private async Task CreateAsync(RemoteActor signer, JsonElement activity)
     {
-        if (activity.FirstObject("object") is not { } note || !note.IsType("Note") || note.String("id") is not { } noteId ||
+        if (activity.FirstObject("object") is not { } note || !note.IsType("Note") || note.Text("id") is not { } noteId ||
             note.IdOf("attributedTo") != signer.Id)
         {
             return; // only notes, embedded, by the actor who signed
@@ -116,16 +116,16 @@ public sealed partial class InboxProcessor(
         {
             return; // nobody here follows them, or a direct message (not a check-in; not shown)
         }
-        var published = DateTimeOffset.TryParse(note.String("published"), out var p) ? p : clock.GetUtcNow();
+        var published = DateTimeOffset.TryParse(note.Text("published"), out var p) ? p : clock.GetUtcNow();
         var localId = await notes.MapAsync(noteId, signer.Id, published);
         var location = note.FirstObject("location");
         var (lat, lon) = (location?.Number("latitude"), location?.Number("longitude"));
         var hasPlace = lat is >= -90 and <= 90 && lon is >= -180 and <= 180;
         var place = hasPlace
-            ? new PlaceSnapshot(RemotePlaceId, Truncate(location!.Value.String("name") ?? "", 200), lat!.Value, lon!.Value, null)
+            ? new PlaceSnapshot(RemotePlaceId, Truncate(location!.Value.Text("name") ?? "", 200), lat!.Value, lon!.Value, null)
             : new PlaceSnapshot("", "", 0, 0, null);
         var record = new CheckinRecord(localId, signer.Handle, place, place.Latitude, place.Longitude, null,
-            Truncate(PlainText(note.String("content") ?? ""), MaxShoutLength), visibility.Value, [],
+            Truncate(PlainText(note.Text("content") ?? ""), MaxShoutLength), visibility.Value, [],
             published > clock.GetUtcNow() ? clock.GetUtcNow() : published, 0);
         await grains.GetGrain<ICheckinGrain>(localId).Create(record);
         await grains.GetGrain<IFederationGrain>(0).DeliverToHomes(record.ToEvent(), homes);

@@ -122,10 +122,11 @@ public sealed class ActivityRenderer(ApUrls urls, Func<string, string> mediaUrl)
         };
     }
 
+    /// <param name="followId">The Follow's full id (<see cref="ApUrls.Follow"/>), as stored with the edge.</param>
     public JsonObject Follow(string username, string followId, string target) => new()
     {
         ["@context"] = "https://www.w3.org/ns/activitystreams",
-        ["id"] = urls.Follow(username, followId),
+        ["id"] = followId,
         ["type"] = "Follow",
         ["actor"] = urls.Actor(username),
         ["object"] = target,
@@ -138,7 +139,7 @@ public sealed class ActivityRenderer(ApUrls urls, Func<string, string> mediaUrl)
         return new JsonObject
         {
             ["@context"] = "https://www.w3.org/ns/activitystreams",
-            ["id"] = urls.Undo(activity["id"]!.GetValue<string>()),
+            ["id"] = ApUrls.Undo(activity["id"]!.GetValue<string>()),
             ["type"] = "Undo",
             ["actor"] = urls.Actor(username),
             ["object"] = activity,

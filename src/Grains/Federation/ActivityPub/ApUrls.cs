@@ -24,7 +24,7 @@ public sealed class ApUrls(Uri origin)
     public string Create(string username, string checkinId) => Note(username, checkinId) + "/activity";
     public string Delete(string username, string checkinId) => Note(username, checkinId) + "#delete";
     public string Follow(string username, string followId) => $"{Actor(username)}/follows/{followId}";
-    public string Undo(string activityId) => activityId + "#undo";
+    public static string Undo(string activityId) => activityId + "#undo";
 
     /// <summary>Our Accept of a remote Follow: derived from the Follow's id, so accepting it twice is one activity.</summary>
     public string Accept(string username, string remoteFollowId) =>

@@ -15,7 +15,7 @@ public static class LdJson
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
             ? value : null;
 
-    public static string? String(this JsonElement element, string name) =>
+    public static string? Text(this JsonElement element, string name) =>
         element.Property(name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
 
     /// <summary>The id of a property that is a link: a string, an object's "id", or the first of an array of those.</summary>
@@ -24,7 +24,7 @@ public static class LdJson
     public static string? Id(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString(),
-        JsonValueKind.Object => value.String("id") ?? value.String("href"),
+        JsonValueKind.Object => value.Text("id") ?? value.Text("href"),
         JsonValueKind.Array => value.EnumerateArray().Select(Id).FirstOrDefault(id => id is not null),
         _ => null,
     };

@@ -42,7 +42,7 @@ public sealed class RemoteActors(FederationClient client, RemoteGraph graph, Act
         }
         var documentUrl = keyId.Split('#')[0];
         var actor = await GetAsync(documentUrl, refresh: true, cancellationToken);
-        if (actor is null && await FetchJsonAsync(documentUrl, ActivityAccept, cancellationToken) is { } key && key.String("owner") is { } owner)
+        if (actor is null && await FetchJsonAsync(documentUrl, ActivityAccept, cancellationToken) is { } key && key.Text("owner") is { } owner)
         {
             // Some servers serve the key as its own document that names its owner.
             actor = await GetAsync(owner, refresh: true, cancellationToken);
@@ -74,9 +74,9 @@ public sealed class RemoteActors(FederationClient client, RemoteGraph graph, Act
             {
                 continue; // local peers speak plain http
             }
-            var self = document?.Objects("links").FirstOrDefault(l => l.String("rel") == "self" &&
-                l.String("type") is "application/activity+json" or "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"");
-            return self?.String("href") is { } actorId ? await GetAsync(actorId, refresh: true, cancellationToken) : null;
+            var self = document?.Objects("links").FirstOrDefault(l => l.Text("rel") == "self" &&
+                l.Text("type") is "application/activity+json" or "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"");
+            return self?.Text("href") is { } actorId ? await GetAsync(actorId, refresh: true, cancellationToken) : null;
         }
         return null;
     }
@@ -113,20 +113,20 @@ public sealed class RemoteActors(FederationClient client, RemoteGraph graph, Act
     /// </summary>
     public static RemoteActor? Parse(JsonElement document, string expectedId)
     {
-        var id = document.String("id");
+        var id = document.Text("id");
         var inbox = document.IdOf("inbox");
         if (id is null || id != expectedId || inbox is null || !Uri.TryCreate(id, UriKind.Absolute, out var idUri))
         {
             return null;
         }
-        var key = document.Objects("publicKey").FirstOrDefault(k => k.IdOf("owner") == id && k.String("publicKeyPem") is not null);
+        var key = document.Objects("publicKey").FirstOrDefault(k => k.IdOf("owner") == id && k.Text("publicKeyPem") is not null);
         var host = idUri.IsDefaultPort ? idUri.Host : $"{idUri.Host}:{idUri.Port}";
-        var username = document.String("preferredUsername") ?? idUri.Segments.LastOrDefault()?.Trim('/') ?? "unknown";
+        var username = document.Text("preferredUsername") ?? idUri.Segments.LastOrDefault()?.Trim('/') ?? "unknown";
         var sharedInbox = document.FirstObject("endpoints")?.IdOf("sharedInbox");
         return new RemoteActor(id, $"{username}@{host}", inbox, sharedInbox,
-            key.ValueKind == JsonValueKind.Object ? key.String("id") : null,
-            key.ValueKind == JsonValueKind.Object ? key.String("publicKeyPem") : null,
-            document.String("name") is { Length: > 0 } name ? name[..Math.Min(name.Length, 100)] : username,
+            key.ValueKind == JsonValueKind.Object ? key.Text("id") : null,
+            key.ValueKind == JsonValueKind.Object ? key.Text("publicKeyPem") : null,
+            document.Text("name") is { Length: > 0 } name ? name[..Math.Min(name.Length, 100)] : username,
             document.IdOf("url") ?? id);
     }
 }
