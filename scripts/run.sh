@@ -12,6 +12,8 @@ API_PORT=5080
 PG_PORT=55432
 SILO_PORT_BASE=11111
 GATEWAY_PORT_BASE=30000
+PUBLIC_URL=""
+ALLOW_PRIVATE=false
 usage() {
   cat <<USAGE
 usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P] [--silo-port P] [--gateway-port P]
@@ -21,6 +23,9 @@ usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P] [--s
   --pg-port P    port of the local PostgreSQL (default 55432)
   --silo-port P  first silo-to-silo port; silo i gets P+i-1 (default 11111)
   --gateway-port P first gateway port; silo i gets P+i-1 (default 30000)
+  --public-url URL the origin in every ActivityPub id (default http://127.0.0.1:PORT). Federation needs https,
+                 or plain http together with --allow-private-networks
+  --allow-private-networks  remote fetches and deliveries may reach loopback and private addresses (tests, local peers)
 Set HERENOW_POSTGRES to a connection string to use your own PostgreSQL instead of a local one.
 USAGE
 }
@@ -32,11 +37,21 @@ while [ $# -gt 0 ]; do
     --pg-port) PG_PORT=$2; shift 2 ;;
     --silo-port) SILO_PORT_BASE=$2; shift 2 ;;
     --gateway-port) GATEWAY_PORT_BASE=$2; shift 2 ;;
+    --public-url) PUBLIC_URL=$2; shift 2 ;;
+    --allow-private-networks) ALLOW_PRIVATE=true; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
 [[ $SILOS =~ ^[1-9][0-9]?$ ]] || { echo "error: --silos must be a number from 1 to 99" >&2; exit 2; }
+PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$API_PORT}
+case $PUBLIC_URL in
+  https://*) ;;
+  http://*) [ "$ALLOW_PRIVATE" = true ] || echo "note: federation is off: $PUBLIC_URL is plain http (give an https --public-url, or --allow-private-networks for local peers)" ;;
+  *) echo "error: --public-url must start with https:// or http://" >&2; exit 2 ;;
+esac
+# Silos and the API must agree on the origin (ids are minted from it) and on the network policy.
+export Herenow__Federation__PublicUrl=$PUBLIC_URL Herenow__Federation__AllowPrivateNetworks=$ALLOW_PRIVATE
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 LOGS=$DATA_DIR/logs
@@ -99,6 +114,8 @@ SILO_DLL='$SILO_DLL'
 SILO_PORT_BASE=$SILO_PORT_BASE
 GATEWAY_PORT_BASE=$GATEWAY_PORT_BASE
 LOGS='$LOGS'
+Herenow__Federation__PublicUrl='$PUBLIC_URL'
+Herenow__Federation__AllowPrivateNetworks=$ALLOW_PRIVATE
 ENV
 
 for i in $(seq 1 "$SILOS"); do
