@@ -121,7 +121,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// A free loopback port below the kernel's ephemeral range (32768 and up), where outgoing connections take their
     /// local ports: a port found free there may be taken a moment later, before the silo binds it.
     /// </summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         for (var i = 0; i < 500; i++)
         {
