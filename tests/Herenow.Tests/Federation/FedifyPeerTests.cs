@@ -82,7 +82,9 @@ public sealed class FedifyPeerTests
         Assert.Equal("draft-cavage", accept.Value.GetProperty("signature").GetProperty("scheme").GetString());
         Assert.Equal([alice.AbsoluteUri], await b.FollowersAsync("bob"));
 
-        var (noteId, activityId) = await b.CreateNoteAsync("bob", "<p>Coffee at Alexanderplatz</p>", 52.5219184, 13.411026, "Alexanderplatz");
+        var photo = new FedifyPeer.Attachment(new Uri(b.Origin, "/media/coffee.jpg"), "image/jpeg", "A flat white", 1280, 960);
+        var (noteId, activityId) = await b.CreateNoteAsync(
+            "bob", "<p>Coffee at Alexanderplatz</p>", 52.5219184, 13.411026, "Alexanderplatz", attachments: [photo]);
 
         var create = await a.WaitForAsync(e => e.GetProperty("id").GetString() == activityId, Delivery);
         Assert.True(create.HasValue, $"A never logged the Create.\nA:\n{a.Output}\nB:\n{b.Output}");
@@ -94,6 +96,13 @@ public sealed class FedifyPeerTests
         Assert.Equal("Alexanderplatz", place.GetProperty("name").GetString());
         Assert.Equal(52.5219184, place.GetProperty("latitude").GetDouble());
         Assert.Equal(13.411026, place.GetProperty("longitude").GetDouble());
+        var image = Assert.Single(note.GetProperty("attachments").EnumerateArray());
+        Assert.Equal("Image", image.GetProperty("type").GetString());
+        Assert.Equal(photo.Url.AbsoluteUri, image.GetProperty("url").GetString());
+        Assert.Equal("image/jpeg", image.GetProperty("mediaType").GetString());
+        Assert.Equal("A flat white", image.GetProperty("name").GetString());
+        Assert.Equal(1280, image.GetProperty("width").GetInt32());
+        Assert.Equal(960, image.GetProperty("height").GetInt32());
 
         // The note is dereferenceable at its id.
         var fetched = await GetJsonAsync(new Uri(noteId), "application/activity+json");

@@ -220,10 +220,14 @@ public sealed class FedifyPeer : IAsyncDisposable
     public async Task<string> UnfollowAsync(string actor, Uri target, string followId) =>
         Id(await PostAsync("unfollow", new { actor, target = target.AbsoluteUri, followId }), "id");
 
+    /// <summary>An attachment of a note the peer publishes: an Image (or a Document) with a URL.</summary>
+    public sealed record Attachment(Uri Url, string? MediaType = null, string? Name = null, int? Width = null, int? Height = null, string Type = "Image");
+
     /// <summary>Publishes a public Note (with a Place when coordinates or a name are given) in a Create to the
     /// actor's followers, or to <paramref name="to"/> (actor URLs) when given.</summary>
     public async Task<(string NoteId, string ActivityId)> CreateNoteAsync(
-        string actor, string content, double? lat = null, double? lon = null, string? placeName = null, IEnumerable<Uri>? to = null)
+        string actor, string content, double? lat = null, double? lon = null, string? placeName = null,
+        IEnumerable<Uri>? to = null, IEnumerable<Attachment>? attachments = null)
     {
         var result = await PostAsync("create", new
         {
@@ -233,6 +237,7 @@ public sealed class FedifyPeer : IAsyncDisposable
             longitude = lon,
             placeName,
             to = to?.Select(u => u.AbsoluteUri).ToArray(),
+            attachments = attachments?.Select(a => new { type = a.Type, url = a.Url.AbsoluteUri, mediaType = a.MediaType, name = a.Name, width = a.Width, height = a.Height }).ToArray(),
         });
         return (Id(result, "noteId"), Id(result, "activityId"));
     }

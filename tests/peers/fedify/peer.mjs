@@ -4,8 +4,8 @@
 //
 // Every /users/{identifier} is a Person, made on first use with its own RSA (RSASSA-PKCS1-v1_5) and Ed25519 key
 // pairs, kept in memory. Signature verification stays on. What arrives in the inboxes is logged in memory and read
-// (and what the peer sends is triggered) through a small JSON control API under /_control/ (see README-less list at
-// the end of this file). Everything else goes to Fedify's own request handler.
+// (and what the peer sends is triggered) through a small JSON control API under /_control/ (the list is at the end of
+// this file). Everything else goes to Fedify's own request handler.
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -24,8 +24,10 @@ import {
   Activity,
   Create,
   Delete,
+  Document,
   Endpoints,
   Follow,
+  Image,
   Like,
   Link,
   Note,
@@ -371,6 +373,16 @@ async function control(request, url) {
         to: PUBLIC_COLLECTION,
         cc: ctx.getFollowersUri(actor),
         url: noteId,
+        attachments: (body.attachments ?? []).map((a) => {
+          const values = {
+            url: new URL(required(a, "url")),
+            mediaType: a.mediaType ?? null,
+            name: a.name ?? null,
+            width: a.width ?? null,
+            height: a.height ?? null,
+          };
+          return a.type === "Document" ? new Document(values) : new Image(values);
+        }),
         location: hasPlace
           ? new Place({
               name: body.placeName ?? null,
@@ -511,7 +523,8 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
 //   GET  /_control/followers?actor=ID             -> [follower actor URL]
 //   POST /_control/follow   {actor, target}                     -> {id}
 //   POST /_control/unfollow {actor, target, followId}           -> {id}
-//   POST /_control/create   {actor, content, latitude?, longitude?, placeName?, to?} -> {noteId, activityId}
+//   POST /_control/create   {actor, content, latitude?, longitude?, placeName?, attachments?, to?} -> {noteId, activityId}
+//        attachments: [{type: "Image" (default) | "Document", url, mediaType?, name?, width?, height?}]
 //   POST /_control/delete   {actor, noteId, to?}                -> {id}
 //   POST /_control/like     {actor, object, to}                 -> {id}
 //   POST /_control/unlike   {actor, object, to, likeId}         -> {id}
