@@ -311,6 +311,11 @@ async function recipientsOf(ctx, to) {
   return Promise.all(list.map((u) => lookupActor(ctx, u)));
 }
 
+/** `to` for the followers collection, `tos` for a list of actors (Fedify's vocabulary has both). */
+function addressing(ctx, actor, recipients) {
+  return recipients === "followers" ? { to: ctx.getFollowersUri(actor) } : { tos: recipients.map((r) => r.id) };
+}
+
 function activityId(actor, kind) {
   return new URL(`${origin}/users/${encodeURIComponent(actor)}#${kind}/${randomUUID()}`);
 }
@@ -424,7 +429,7 @@ async function control(request, url) {
         id: activityId(actor, "likes"),
         actor: ctx.getActorUri(actor),
         object: new URL(required(body, "object")),
-        to: recipients === "followers" ? ctx.getFollowersUri(actor) : recipients.map((r) => r.id),
+        ...addressing(ctx, actor, recipients),
       });
       await ctx.sendActivity({ identifier: actor }, recipients, like);
       return json(200, { id: like.id.href });
@@ -435,7 +440,7 @@ async function control(request, url) {
       const undo = new Undo({
         id: activityId(actor, "undos"),
         actor: ctx.getActorUri(actor),
-        to: recipients === "followers" ? ctx.getFollowersUri(actor) : recipients.map((r) => r.id),
+        ...addressing(ctx, actor, recipients),
         object: new Like({
           id: new URL(required(body, "likeId")),
           actor: ctx.getActorUri(actor),
