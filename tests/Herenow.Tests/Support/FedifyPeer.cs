@@ -258,7 +258,7 @@ public sealed class FedifyPeer : IAsyncDisposable
     /// What reached the peer's inboxes (verified and parsed by Fedify), oldest first. Each entry:
     /// <c>{seq, receivedAt, type, id, actor, objectId, recipient ("alice" or "shared"), signature: {scheme
     /// ("rfc9421" | "draft-cavage" | "none"), headerNames, signatureInput, signature, contentDigest, digest, date},
-    /// activity (Fedify's JSON-LD of it), object? (Create/Update: {type, id, content, attributedTo, location: {type,
+    /// activity (Fedify's JSON-LD of what it parsed), raw (the POSTed JSON as sent), object? (Create/Update: {type, id, content, attributedTo, location: {type,
     /// id, name, latitude, longitude, accuracy, altitude, radius, units} | null, attachments: [{type, mediaType, url,
     /// name, width, height}]})}</c>.
     /// </summary>

@@ -208,7 +208,7 @@ async function describeObject(ctx, object) {
 async function record(ctx, activity, extra = {}) {
   const json = await activity.toJsonLd();
   const id = activity.id?.href ?? null;
-  const signature = (id && signatureByActivity.get(id)) ?? { scheme: "unknown", headerNames: [] };
+  const { body: raw = null, ...signature } = (id && signatureByActivity.get(id)) ?? { scheme: "unknown", headerNames: [] };
   const entry = {
     seq: inboxLog.length + 1,
     receivedAt: new Date().toISOString(),
@@ -218,7 +218,8 @@ async function record(ctx, activity, extra = {}) {
     objectId: activity.objectId?.href ?? null,
     recipient: ctx.recipient ?? "shared",
     signature,
-    activity: json,
+    activity: json, // Fedify's own serialization of what it parsed
+    raw, // the JSON body exactly as it was POSTed (null if it came some other way)
     ...extra,
   };
   inboxLog.push(entry);
@@ -475,7 +476,7 @@ async function handle(request) {
     // Remember which scheme carried this activity: the listener runs later, from the queue, without the request.
     try {
       const activity = await request.clone().json();
-      if (typeof activity?.id === "string") signatureByActivity.set(activity.id, facts);
+      if (typeof activity?.id === "string") signatureByActivity.set(activity.id, { ...facts, body: activity });
     } catch {
       // not JSON: Fedify answers it
     }
