@@ -28,7 +28,9 @@ public static class HttpSignatures
         var host = TargetComponents.Authority(uri);
         request.Headers.Host = host;
         var date = now.ToUniversalTime().ToString("r", CultureInfo.InvariantCulture);
-        foreach (var name in (string[])["Date", "Signature", "Signature-Input", "Digest", "Content-Digest"])
+        // A request signed again (the double knock builds a new one, but a caller may not) carries no stale parts.
+        request.Headers.Remove("Date");
+        foreach (var name in (string[])["Signature", "Signature-Input", "Digest", "Content-Digest"])
         {
             request.Headers.Remove(name);
             request.Content?.Headers.Remove(name);
