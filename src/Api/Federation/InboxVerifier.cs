@@ -12,8 +12,10 @@ public sealed class InboxVerifier(RemoteActors actors, FederationOptions options
 {
     public async Task<(RemoteActor? Signer, string? Problem)> VerifyAsync(HttpRequest request, byte[] body, CancellationToken cancellationToken)
     {
-        // The target URI as the sender addressed it: our public origin, whatever proxy sits in front.
-        var target = new Uri(options.PublicUrl, request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
+        // The target URI as the sender addressed it: our public origin (whatever proxy sits in front) and the request
+        // target exactly as sent (not re-encoded), since that is what was signed.
+        var raw = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        var target = new Uri(options.PublicUrl, string.IsNullOrEmpty(raw) ? request.Path.ToUriComponent() + request.QueryString.ToUriComponent() : raw);
         var signed = new SignedRequest(request.Method, target, name =>
             request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? string.Join(", ", values.ToArray()) : null, body);
         switch (SignatureVerifier.Inspect(signed, clock.GetUtcNow()))

@@ -31,7 +31,7 @@ public sealed class FederatedApiHost : IAsyncLifetime
         };
         Cluster = await RealCluster.StartAsync(silos: 1, settings);
         factory = ApiHost.CreateApi(Cluster, settings);
-        factory.UseKestrel(port);
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, port));
         factory.StartServer();
         Http = new HttpClient { BaseAddress = Origin, Timeout = TimeSpan.FromSeconds(30) };
     }
