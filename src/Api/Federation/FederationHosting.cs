@@ -19,6 +19,7 @@ public static class FederationHosting
         app.MapWellKnownEndpoints();
         app.MapActorEndpoints();
         app.MapInboxEndpoints();
+        app.MapFederationStatusEndpoints();
     }
 }
 
