@@ -17,6 +17,7 @@ ALLOW_PRIVATE=false
 usage() {
   cat <<USAGE
 usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P] [--silo-port P] [--gateway-port P]
+                      [--public-url URL] [--allow-private-networks]
   --silos N      silo processes to start (default 1)
   --port P       API port on 127.0.0.1 (default 5080)
   --data-dir DIR PostgreSQL data, logs and pid files (default .data/)
@@ -52,6 +53,8 @@ case $PUBLIC_URL in
 esac
 # Silos and the API must agree on the origin (ids are minted from it) and on the network policy.
 export Herenow__Federation__PublicUrl=$PUBLIC_URL Herenow__Federation__AllowPrivateNetworks=$ALLOW_PRIVATE
+# Photos in federated activities link where the API serves them (silos render those activities).
+export Herenow__Media__BaseUrl=${Herenow__Media__BaseUrl:-${PUBLIC_URL%/}}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 LOGS=$DATA_DIR/logs
@@ -116,6 +119,7 @@ GATEWAY_PORT_BASE=$GATEWAY_PORT_BASE
 LOGS='$LOGS'
 Herenow__Federation__PublicUrl='$PUBLIC_URL'
 Herenow__Federation__AllowPrivateNetworks=$ALLOW_PRIVATE
+Herenow__Media__BaseUrl='$Herenow__Media__BaseUrl'
 ENV
 
 for i in $(seq 1 "$SILOS"); do

@@ -22,7 +22,7 @@ public sealed record CheckinResponse(
     DateTimeOffset CreatedAt,
     int LikesCount)
 {
-    /// <summary>The check-in's ActivityPub id: ours for local check-ins, the origin's for fediverse posts.</summary>
+    /// <summary>The check-in's ActivityPub id, for local check-ins (null for fediverse posts; their author's url is on the account).</summary>
     public string? Uri { get; init; }
 }
 

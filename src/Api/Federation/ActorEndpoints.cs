@@ -126,13 +126,22 @@ public static class ActorEndpoints
     private static async Task<IResult> Note(string username, string id, IGrainFactory grains, ActivityRenderer renderer)
     {
         var record = await grains.GetGrain<ICheckinGrain>(id).Get();
-        if (record is null || record.Author != AccountRules.Key(username) || record.Visibility != Visibility.Public)
+        if (record is null || record.Author != AccountRules.Key(username) || record.Visibility != Visibility.Public ||
+            await Account(username, grains) is null)
         {
             return Problem.NotFound($"No public check-in '{id}'.");
         }
         return ActivityResults.Activity(renderer.Note(record));
     }
 
-    private static async Task<AccountView?> Account(string username, IGrainFactory grains) =>
-        AccountRules.IsValidUsername(username) ? await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetAccount(null) : null;
+    /// <summary>The account as the public sees it; null (404) also for users who switched ActivityPub off.</summary>
+    private static async Task<AccountView?> Account(string username, IGrainFactory grains)
+    {
+        if (!AccountRules.IsValidUsername(username))
+        {
+            return null;
+        }
+        var user = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
+        return await user.GetSettings() is { ActivityPub: true } ? await user.GetAccount(null) : null;
+    }
 }

@@ -44,9 +44,9 @@ public static class WellKnownEndpoints
             username = urls.UsernameOf(resource);
         }
         if (username is null || !Accounts.AccountRules.IsValidUsername(username) ||
-            await grains.GetGrain<IUserGrain>(Accounts.AccountRules.Key(username)).GetSettings() is null)
+            await grains.GetGrain<IUserGrain>(Accounts.AccountRules.Key(username)).GetSettings() is not { ActivityPub: true })
         {
-            return Problem.NotFound($"No account for '{resource}' here.");
+            return Problem.NotFound($"No federated account for '{resource}' here.");
         }
         var key = Accounts.AccountRules.Key(username);
         var actor = urls.Actor(key);

@@ -73,6 +73,24 @@ public sealed class ActivityPubServeTests(FederatedApiHost api) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_user_who_switches_ActivityPub_off_is_not_discoverable_and_their_notes_are_not_served()
+    {
+        var token = await http.SignUpAsync("optout_fay");
+        var place = await http.CreatePlaceAsync(token, "Quiet Place");
+        var checkin = await http.CheckInAsync(token, place, "public", "here");
+        await Activity("/users/optout_fay");
+        var off = await http.CallAsync(HttpMethod.Patch, "/api/v1/accounts/me", token, new { federation = new { activitypub = false } });
+        Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+
+        await Activity("/users/optout_fay", HttpStatusCode.NotFound);
+        await Activity($"/.well-known/webfinger?resource=acct:optout_fay@{Host}", HttpStatusCode.NotFound);
+        await Activity("/users/optout_fay/outbox", HttpStatusCode.NotFound);
+        await Activity($"/users/optout_fay/checkins/{checkin}", HttpStatusCode.NotFound);
+        // The REST API still shows the public check-in: the switch is about the fediverse only.
+        await http.GetJsonAsync($"/api/v1/checkins/{checkin}", null);
+    }
+
+    [Fact]
     public async Task NodeInfo_is_discoverable_and_counts_users()
     {
         await http.SignUpAsync("nodeinfo_user");

@@ -54,7 +54,7 @@ CREATE TABLE ap_following
 CREATE INDEX ap_following_actor ON ap_following (actor_id);
 
 -- The durable outbox: one row per (activity, target inbox), deleted when delivered. UNIQUE makes enqueueing
--- idempotent, so a fan-out that runs twice (at-least-once) queues each delivery once. Rows for one inbox go out in
+-- idempotent while the row waits, so a fan-out that runs twice (at-least-once) queues each delivery once. Rows for one inbox go out in
 -- id order (a Delete never overtakes its Create).
 CREATE TABLE ap_deliveries
 (

@@ -10,8 +10,8 @@ public sealed record DeliveryQueueDepth(long Pending, long Due, long Retrying, l
 
 /// <summary>
 /// The <c>ap_deliveries</c> outbox (migration 0015). A delivery is a row from the moment it is queued until the
-/// remote server accepted it, so it survives any silo crash; enqueueing is idempotent per (activity, inbox), which
-/// turns the at-least-once fan-out into exactly one queued delivery per target.
+/// remote server accepted it, so it survives any silo crash; enqueueing is idempotent per (activity, inbox) while the
+/// row waits, so repeats of the at-least-once fan-out add nothing to the queue.
 /// </summary>
 public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
 {
@@ -19,7 +19,10 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
     public static string DomainOf(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) ? (uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}").ToLowerInvariant() : "";
 
-    /// <summary>Queues the activity for each inbox (once per inbox, ever); returns the domains that have new work.</summary>
+    /// <summary>
+    /// Queues the activity for each inbox — once while it waits (a delivered row is gone, so a fan-out repeated after
+    /// delivery sends it again, and the receiver drops the repeat by activity id). Returns the domains to wake.
+    /// </summary>
     public async Task<IReadOnlyList<string>> EnqueueAsync(string activityId, string signer, string body, IEnumerable<string> inboxes)
     {
         var targets = inboxes.Where(i => DomainOf(i).Length > 0).Distinct(StringComparer.Ordinal).ToArray();
