@@ -11,6 +11,8 @@ public static class FederationHosting
         services.AddSingleton<InboxProcessor>();
         services.AddSingleton<RemoteAccounts>();
         services.AddHostedService<FederationStartupLog>();
+        services.AddSingleton<FederationCleanup>();
+        services.AddHostedService(sp => sp.GetRequiredService<FederationCleanup>());
         return services;
     }
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Herenow.Grains.Federation.Signatures;
 using Herenow.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herenow.Tests.Federation;
 
@@ -88,6 +89,21 @@ public sealed class ActivityPubServeTests(FederatedApiHost api) : IClassFixture<
         await Activity($"/users/optout_fay/checkins/{checkin}", HttpStatusCode.NotFound);
         // The REST API still shows the public check-in: the switch is about the fediverse only.
         await http.GetJsonAsync($"/api/v1/checkins/{checkin}", null);
+    }
+
+    [Fact]
+    public async Task Clean_up_forgets_inbound_ids_and_failures_past_the_retention_only()
+    {
+        var old = DateTimeOffset.UtcNow - Herenow.Api.Federation.FederationCleanup.Retention - TimeSpan.FromHours(1);
+        await api.Cluster.Database.ExecuteAsync($"""
+            INSERT INTO ap_inbox_seen VALUES ('http://x.example/old', '{old:O}'), ('http://x.example/new', now());
+            INSERT INTO ap_delivery_failures VALUES (900001, 'x.example', 'http://x.example/inbox', 'a', 16, 'gone', '{old:O}');
+            """);
+        var cleanup = api.Services.GetRequiredService<Herenow.Api.Federation.FederationCleanup>();
+        Assert.True(await cleanup.RunOnceAsync(CancellationToken.None) >= 2);
+        Assert.Equal(0, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_inbox_seen WHERE activity_id = 'http://x.example/old'"));
+        Assert.Equal(1, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_inbox_seen WHERE activity_id = 'http://x.example/new'"));
+        Assert.Equal(0, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_delivery_failures WHERE id = 900001"));
     }
 
     [Fact]
