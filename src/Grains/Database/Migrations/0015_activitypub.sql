@@ -54,13 +54,15 @@ CREATE TABLE ap_following
 CREATE INDEX ap_following_actor ON ap_following (actor_id);
 
 -- The durable outbox: one row per (activity, target inbox), deleted when delivered. UNIQUE makes enqueueing
--- idempotent while the row waits, so a fan-out that runs twice (at-least-once) queues each delivery once. Rows for one inbox go out in
--- id order (a Delete never overtakes its Create).
+-- idempotent while the row waits, so a fan-out that runs twice (at-least-once) queues each delivery once. Rows with
+-- the same ordering key (the object they act on: a note, a follow) go to one inbox in id order, so a Delete never
+-- overtakes its Create; rows about different objects do not wait for each other.
 CREATE TABLE ap_deliveries
 (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     domain          text        NOT NULL, -- host[:port]: the circuit breaker's and the concurrency limit's unit
     inbox           text        NOT NULL,
+    ordering_key    text        NOT NULL,
     activity_id     text        NOT NULL,
     signer          text        NOT NULL, -- the local actor whose key signs it
     body            text        NOT NULL,
@@ -70,7 +72,7 @@ CREATE TABLE ap_deliveries
     created_at      timestamptz NOT NULL,
     UNIQUE (activity_id, inbox)
 );
-CREATE INDEX ap_deliveries_due ON ap_deliveries (domain, inbox, id);
+CREATE INDEX ap_deliveries_due ON ap_deliveries (domain, inbox, ordering_key, id);
 
 -- Deliveries given up on (a permanent answer such as 404/410, or every attempt spent): kept for operators.
 CREATE TABLE ap_delivery_failures

@@ -23,7 +23,9 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
     /// Queues the activity for each inbox — once while it waits (a delivered row is gone, so a fan-out repeated after
     /// delivery sends it again, and the receiver drops the repeat by activity id). Returns the domains to wake.
     /// </summary>
-    public async Task<IReadOnlyList<string>> EnqueueAsync(string activityId, string signer, string body, IEnumerable<string> inboxes)
+    /// <param name="orderingKey">What the activity acts on (a note's id, a follow's id): deliveries with the same key
+    /// reach an inbox in the order they were queued.</param>
+    public async Task<IReadOnlyList<string>> EnqueueAsync(string activityId, string orderingKey, string signer, string body, IEnumerable<string> inboxes)
     {
         var targets = inboxes.Where(i => DomainOf(i).Length > 0).Distinct(StringComparer.Ordinal).ToArray();
         if (targets.Length == 0)
@@ -31,11 +33,12 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
             return [];
         }
         await using var command = database.CreateCommand("""
-            INSERT INTO ap_deliveries (domain, inbox, activity_id, signer, body, next_attempt_at, created_at)
-            SELECT t.domain, t.inbox, @activity, @signer, @body, @now, @now FROM unnest(@domains, @inboxes) AS t(domain, inbox)
+            INSERT INTO ap_deliveries (domain, inbox, ordering_key, activity_id, signer, body, next_attempt_at, created_at)
+            SELECT t.domain, t.inbox, @key, @activity, @signer, @body, @now, @now FROM unnest(@domains, @inboxes) AS t(domain, inbox)
             ON CONFLICT (activity_id, inbox) DO NOTHING
             """);
         command.Parameters.AddWithValue("activity", activityId);
+        command.Parameters.AddWithValue("key", orderingKey);
         command.Parameters.AddWithValue("signer", signer);
         command.Parameters.AddWithValue("body", body);
         command.Parameters.AddWithValue("now", clock.GetUtcNow());
@@ -47,15 +50,16 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
     }
 
     /// <summary>
-    /// Up to <paramref name="limit"/> deliveries due now for <paramref name="domain"/>, at most one per inbox and
-    /// always the oldest queued for that inbox (first in, first out per inbox).
+    /// Up to <paramref name="limit"/> deliveries due now for <paramref name="domain"/>: for each inbox and ordering key
+    /// only the oldest queued (first in, first out per object), so a failing delivery holds back only later activities
+    /// about the same object, not the rest of that server's queue.
     /// </summary>
     public async Task<List<QueuedDelivery>> DueAsync(string domain, int limit)
     {
         await using var command = database.CreateCommand("""
             SELECT id, inbox, activity_id, signer, body, attempts FROM (
-                SELECT DISTINCT ON (inbox) id, inbox, activity_id, signer, body, attempts, next_attempt_at
-                FROM ap_deliveries WHERE domain = @domain ORDER BY inbox, id) head
+                SELECT DISTINCT ON (inbox, ordering_key) id, inbox, activity_id, signer, body, attempts, next_attempt_at
+                FROM ap_deliveries WHERE domain = @domain ORDER BY inbox, ordering_key, id) head
             WHERE next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit
             """);
         command.Parameters.AddWithValue("domain", domain);
