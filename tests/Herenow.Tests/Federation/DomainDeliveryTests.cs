@@ -64,7 +64,15 @@ internal sealed class ScriptedInbox : IAsyncDisposable
 
     public string Url(string path) => server.Url(path).AbsoluteUri;
 
-    public static async Task<ScriptedInbox> StartAsync(Func<int, int> statusForRequest)
+    private int inFlight;
+    private int maxInFlight;
+
+    /// <summary>The most requests the server was answering at the same time.</summary>
+    public int MaxInFlight => Volatile.Read(ref maxInFlight);
+
+    /// <param name="retryAfterSeconds">A Retry-After (delta seconds) to send with the answer to request n, or null.</param>
+    /// <param name="holdFor">How long each answer takes (to see how many requests overlap).</param>
+    public static async Task<ScriptedInbox> StartAsync(Func<int, int> statusForRequest, Func<int, int?>? retryAfterSeconds = null, TimeSpan holdFor = default)
     {
         ScriptedInbox? inbox = null;
         var count = 0;
@@ -72,8 +80,28 @@ internal sealed class ScriptedInbox : IAsyncDisposable
         {
             var number = Interlocked.Increment(ref count);
             inbox!.Requests.Enqueue((inbox.Clock.Elapsed, context.Request.Path, context.Request.Headers.ContainsKey("Signature-Input"), Encoding.UTF8.GetString(body)));
-            context.Response.StatusCode = statusForRequest(number);
-            await context.Response.WriteAsync("");
+            var now = Interlocked.Increment(ref inbox.inFlight);
+            int seen;
+            while ((seen = Volatile.Read(ref inbox.maxInFlight)) < now && Interlocked.CompareExchange(ref inbox.maxInFlight, now, seen) != seen)
+            {
+            }
+            try
+            {
+                if (holdFor > TimeSpan.Zero)
+                {
+                    await Task.Delay(holdFor);
+                }
+                context.Response.StatusCode = statusForRequest(number);
+                if (retryAfterSeconds?.Invoke(number) is { } seconds)
+                {
+                    context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                await context.Response.WriteAsync("");
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inbox.inFlight);
+            }
         });
         inbox = new ScriptedInbox(server);
         return inbox;
@@ -180,6 +208,37 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
         {
             await silo.Cluster.Database.ScalarAsync<long>($"DELETE FROM ap_deliveries WHERE inbox = '{target}'");
         }
+    }
+
+    [Fact]
+    public async Task Deliveries_to_one_domain_run_in_parallel_but_no_more_than_the_concurrency_limit()
+    {
+        await using var inbox = await ScriptedInbox.StartAsync(_ => 202, holdFor: TimeSpan.FromMilliseconds(400));
+        var targets = Enumerable.Range(1, 10).Select(i => inbox.Url($"/users/u{i}/inbox")).ToList();
+
+        await silo.Outbox.SendAsync(Activity(silo, "fan", inbox.Url("/users/u1")), "alice", targets);
+
+        Assert.True(await EventuallyAsync(async () => await silo.Cluster.Database.ScalarAsync<long>(
+            $"SELECT count(*) FROM ap_deliveries WHERE domain = '{inbox.Domain}'") == 0), $"requests: {inbox.Requests.Count}");
+        Assert.Equal(10, inbox.Requests.Count);
+        Assert.Equal(10, inbox.Requests.Select(r => r.Path).Distinct().Count());
+        Assert.InRange(inbox.MaxInFlight, 2, 4); // ConcurrencyPerDomain defaults to 4
+    }
+
+    [Fact]
+    public async Task Retry_after_is_waited_for_up_to_the_max_delay()
+    {
+        // The jittered wait after one failure is at most 0.2 s here; the server asks for 30 s, capped at MaxDelay (1 s).
+        await using var inbox = await ScriptedInbox.StartAsync(n => n == 1 ? 429 : 202, n => n == 1 ? 30 : null);
+        var target = inbox.Url("/users/busy/inbox");
+
+        await silo.Outbox.SendAsync(Activity(silo, "ra", inbox.Url("/users/busy")), "alice", [target]);
+
+        Assert.True(await EventuallyAsync(async () => inbox.Requests.Count >= 2 && await RowsAsync(silo.Cluster, "ap_deliveries", target) == 0),
+            $"requests: {inbox.Requests.Count}");
+        var at = inbox.Requests.Select(r => r.At).ToList();
+        Assert.True(at[1] - at[0] >= TimeSpan.FromSeconds(0.9), $"retried after {at[1] - at[0]}; Retry-After (capped at 1 s) should hold it back");
+        Assert.True(at[1] - at[0] < TimeSpan.FromSeconds(10), $"retried after {at[1] - at[0]}; Retry-After should be capped at MaxDelay");
     }
 
     [Fact]
