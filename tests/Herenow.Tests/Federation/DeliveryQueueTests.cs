@@ -50,10 +50,10 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     [Fact]
     public async Task Enqueueing_the_same_activity_twice_queues_it_once_per_inbox()
     {
-        var first = await queue.EnqueueAsync("https://h.example/a/1", "alice", Body("https://h.example/a/1"), OneInbox);
-        var second = await queue.EnqueueAsync("https://h.example/a/1", "alice", Body("https://h.example/a/1"), OneInbox);
+        var first = await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/a/1", "alice", Body("https://h.example/a/1"), OneInbox);
+        var second = await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/a/1", "alice", Body("https://h.example/a/1"), OneInbox);
         // Duplicates within one call collapse too.
-        await queue.EnqueueAsync("https://h.example/a/1", "alice", Body("https://h.example/a/1"), [Inbox, Inbox]);
+        await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/a/1", "alice", Body("https://h.example/a/1"), [Inbox, Inbox]);
 
         Assert.Equal(1, await CountAsync("ap_deliveries"));
         Assert.Equal([Domain], first);
@@ -69,17 +69,17 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     [Fact]
     public async Task Inboxes_that_are_not_urls_are_skipped()
     {
-        var domains = await queue.EnqueueAsync("https://h.example/a/1", "alice", "{}", ["", "relative/inbox", "::"]);
+        var domains = await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/a/1", "alice", "{}", ["", "relative/inbox", "::"]);
 
         Assert.Empty(domains);
         Assert.Equal(0, await CountAsync("ap_deliveries"));
     }
 
     [Fact]
-    public async Task One_inbox_is_first_in_first_out_so_a_delete_cannot_overtake_its_create()
+    public async Task One_inbox_is_first_in_first_out_per_object_so_a_delete_cannot_overtake_its_create()
     {
-        await queue.EnqueueAsync("https://h.example/c1/activity", "alice", Body("create"), OneInbox);
-        await queue.EnqueueAsync("https://h.example/c1#delete", "alice", Body("delete"), OneInbox);
+        await queue.EnqueueAsync("https://h.example/c1/activity", "https://h.example/c1", "alice", Body("create"), OneInbox);
+        await queue.EnqueueAsync("https://h.example/c1#delete", "https://h.example/c1", "alice", Body("delete"), OneInbox);
 
         var head = Assert.Single(await queue.DueAsync(Domain, 10));
         Assert.Equal("https://h.example/c1/activity", head.ActivityId);
@@ -105,10 +105,24 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Activities_about_different_objects_do_not_wait_for_each_other_in_one_inbox()
+    {
+        await queue.EnqueueAsync("https://h.example/n1/activity", "https://h.example/n1", "alice", Body("n1"), OneInbox);
+        await queue.EnqueueAsync("https://h.example/n2/activity", "https://h.example/n2", "alice", Body("n2"), OneInbox);
+        var both = await queue.DueAsync(Domain, 10);
+        Assert.Equal(2, both.Count);
+
+        // The first keeps failing: the second, about another note, is still due.
+        await queue.RetryLaterAsync(both.Single(d => d.ActivityId.Contains("n1", StringComparison.Ordinal)).Id, 1, DateTimeOffset.UtcNow.AddHours(1), "HTTP 503");
+        Assert.Equal("https://h.example/n2/activity", Assert.Single(await queue.DueAsync(Domain, 10)).ActivityId);
+    }
+
+    [Fact]
     public async Task Different_inboxes_of_a_domain_come_together_up_to_the_limit()
     {
-        var domains = await queue.EnqueueAsync("https://h.example/a/1", "alice", Body("1"), ThreeInboxesTwoDomains);
-        await queue.EnqueueAsync("https://h.example/a/2", "alice", Body("2"), ThreeInboxesTwoDomains);
+        // Two activities about the same note (a Create and its Delete): the second waits behind the first in each inbox.
+        var domains = await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/note", "alice", Body("1"), ThreeInboxesTwoDomains);
+        await queue.EnqueueAsync("https://h.example/a/2", "https://h.example/note", "alice", Body("2"), ThreeInboxesTwoDomains);
 
         Assert.Equal(["other.example:8443", "remote.example"], domains.Order(StringComparer.Ordinal));
         var all = await queue.DueAsync(Domain, 10);
@@ -125,7 +139,7 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     [Fact]
     public async Task A_row_rescheduled_into_the_future_is_not_due_but_other_inboxes_are()
     {
-        await queue.EnqueueAsync("https://h.example/a/1", "alice", Body("1"), [Inbox, SharedInbox]);
+        await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/a/1", "alice", Body("1"), [Inbox, SharedInbox]);
         var rows = await queue.DueAsync(Domain, 10);
         var bob = rows.Single(r => r.Inbox == Inbox);
 
@@ -140,7 +154,7 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     [Fact]
     public async Task Giving_up_moves_the_row_into_the_failures()
     {
-        await queue.EnqueueAsync("https://h.example/a/1", "alice", Body("1"), [Inbox, SharedInbox]);
+        await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/a/1", "alice", Body("1"), [Inbox, SharedInbox]);
         var bob = (await queue.DueAsync(Domain, 10)).Single(r => r.Inbox == Inbox);
 
         await queue.GiveUpAsync(bob.Id, 16, "16 attempts; last: HTTP 503");
@@ -155,7 +169,7 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
         Assert.Equal("https://h.example/a/1", await database.ScalarAsync<string>($"SELECT activity_id FROM ap_delivery_failures WHERE id = {bob.Id}"));
         Assert.Equal("16 attempts; last: HTTP 503", await database.ScalarAsync<string>($"SELECT reason FROM ap_delivery_failures WHERE id = {bob.Id}"));
         // The next activity for that inbox is no longer blocked.
-        await queue.EnqueueAsync("https://h.example/a/2", "alice", Body("2"), OneInbox);
+        await queue.EnqueueAsync("https://h.example/a/2", "https://h.example/a/2", "alice", Body("2"), OneInbox);
         Assert.Contains(await queue.DueAsync(Domain, 10), d => d.ActivityId == "https://h.example/a/2");
     }
 
@@ -164,7 +178,7 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     {
         Assert.Equal(new DeliveryQueueDepth(0, 0, 0, 0, 0), await queue.DepthAsync());
 
-        await queue.EnqueueAsync("https://h.example/a/1", "alice", Body("1"), ThreeInboxesTwoDomains);
+        await queue.EnqueueAsync("https://h.example/a/1", "https://h.example/a/1", "alice", Body("1"), ThreeInboxesTwoDomains);
         Assert.Equal(new DeliveryQueueDepth(4, 4, 0, 2, 0), await queue.DepthAsync());
 
         var heads = await queue.DueAsync(Domain, 10);

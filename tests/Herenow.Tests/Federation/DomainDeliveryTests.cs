@@ -242,12 +242,12 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
     }
 
     [Fact]
-    public async Task An_activity_queued_behind_a_failing_one_for_the_same_inbox_waits_its_turn()
+    public async Task An_undo_queued_behind_its_failing_follow_waits_its_turn()
     {
         await using var inbox = await ScriptedInbox.StartAsync(n => n == 1 ? 503 : 202);
         var target = inbox.Url("/users/fifo/inbox");
         var first = Activity(silo, "first", inbox.Url("/users/fifo"));
-        var second = Activity(silo, "second", inbox.Url("/users/fifo"));
+        var second = silo.Renderer.Undo("alice", (JsonObject)first.DeepClone());
 
         await silo.Outbox.SendAsync(first, "alice", [target]);
         await silo.Outbox.SendAsync(second, "alice", [target]);
@@ -256,6 +256,28 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
             $"requests: {inbox.Requests.Count}");
         var ids = inbox.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("id").GetString()).ToList();
         Assert.Equal([first["id"]!.GetValue<string>(), first["id"]!.GetValue<string>(), second["id"]!.GetValue<string>()], ids);
+    }
+
+    [Fact]
+    public async Task An_activity_about_another_object_is_not_held_back_by_a_failing_one()
+    {
+        var stuck = Activity(silo, "stuck", "http://127.0.0.1/users/x");
+        var stuckId = stuck["id"]!.GetValue<string>();
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var inbox = await LoopbackServer.StartAsync((context, body) =>
+        {
+            var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
+            context.Response.StatusCode = id == stuckId ? 503 : 202;
+            if (id != stuckId) delivered.TrySetResult();
+            return Task.CompletedTask;
+        });
+        var target = inbox.Url("/users/hol/inbox").AbsoluteUri;
+        await silo.Outbox.SendAsync(stuck, "alice", [target]);
+        await silo.Outbox.SendAsync(Activity(silo, "free", "http://127.0.0.1/users/x"), "alice", [target]);
+
+        await delivered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, await RowsAsync(silo.Cluster, "ap_deliveries", target)); // the failing one still waits its retries
+        await silo.Cluster.Database.ExecuteAsync($"DELETE FROM ap_deliveries WHERE inbox = '{target}'");
     }
 }
 

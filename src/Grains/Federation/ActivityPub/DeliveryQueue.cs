@@ -74,6 +74,18 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
         return due;
     }
 
+    /// <summary>When the next delivery for <paramref name="domain"/> falls due (its heads only); null when none waits.</summary>
+    public async Task<DateTimeOffset?> NextDueAsync(string domain)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT min(next_attempt_at) FROM (
+                SELECT DISTINCT ON (inbox, ordering_key) next_attempt_at
+                FROM ap_deliveries WHERE domain = @domain ORDER BY inbox, ordering_key, id) head
+            """);
+        command.Parameters.AddWithValue("domain", domain);
+        return await command.ExecuteScalarAsync() is DateTime next ? new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)) : null;
+    }
+
     /// <summary>Whether anything at all waits for <paramref name="domain"/> (due or not).</summary>
     public async Task<bool> AnyAsync(string domain)
     {

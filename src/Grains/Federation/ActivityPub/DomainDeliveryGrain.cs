@@ -70,26 +70,56 @@ public sealed partial class DomainDeliveryGrain(
         var started = clock.GetUtcNow();
         while (clock.GetUtcNow() - started < PumpBudget && !cancellationToken.IsCancellationRequested)
         {
-            var permits = breaker.Permits(clock.GetUtcNow(), settings.ConcurrencyPerDomain);
+            var now = clock.GetUtcNow();
+            var permits = breaker.Permits(now, settings.ConcurrencyPerDomain);
             if (permits == 0)
             {
-                return; // open circuit: the queue waits in PostgreSQL; the timer looks again later
+                // Open circuit: the queue waits in PostgreSQL; look again when the trial is allowed.
+                Sleep(breaker.ReopensAt!.Value - now);
+                return;
             }
             var due = await queue.DueAsync(Domain, permits);
             if (due.Count == 0)
             {
-                if (!await queue.AnyAsync(Domain))
+                if (await queue.NextDueAsync(Domain) is { } next)
+                {
+                    Sleep(next - clock.GetUtcNow()); // nothing due yet: no polling until the earliest retry
+                }
+                else
                 {
                     await Idle();
                 }
                 return;
             }
             await EnsureReminder();
-            var outcomes = await Task.WhenAll(due.Select(d => sender.SendAsync(d, cancellationToken)));
+            var outcomes = await Task.WhenAll(due.Select(d => SendOne(d, cancellationToken)));
             for (var i = 0; i < due.Count; i++)
             {
                 await Settle(due[i], outcomes[i]);
             }
+        }
+    }
+
+    /// <summary>
+    /// The next pump after <paramref name="wait"/> (at least the poll period; at most a minute, when the reminder
+    /// would look anyway). A Wake in between starts it at once.
+    /// </summary>
+    private void Sleep(TimeSpan wait)
+    {
+        var dueTime = wait < settings.PollPeriod ? settings.PollPeriod : wait > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : wait;
+        pump?.Change(dueTime, settings.PollPeriod);
+    }
+
+    /// <summary>One delivery; a local failure (say, the key could not be read) is a retry of that one, not of the batch.</summary>
+    private async Task<DeliveryOutcome> SendOne(QueuedDelivery delivery, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await sender.SendAsync(delivery, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new DeliveryOutcome(DeliveryResult.Retry, "local: " + e.GetType().Name + ": " + e.Message);
         }
     }
 
