@@ -26,19 +26,24 @@ public sealed record AccountResponse(
 
 public sealed record UpdateMeRequest(string? DisplayName, string? Note, string? DefaultVisibility, FederationSettings? Federation);
 
-public sealed record FederationSettings(bool? Activitypub);
+/// <param name="Atproto">Undefined: unchanged; null: unlink; an object {pds_url, handle, app_password}: link.</param>
+public sealed record FederationSettings(bool? Activitypub, System.Text.Json.JsonElement Atproto);
 
 public sealed record MeSettings(string DefaultVisibility, FederationSettingsResponse Federation);
 
-public sealed record FederationSettingsResponse(bool Activitypub, object? Atproto);
+public sealed record FederationSettingsResponse(bool Activitypub, AtprotoLinkResponse? Atproto);
+
+public sealed record AtprotoLinkResponse(string PdsUrl, string Handle, string Did);
 
 public sealed record MeResponse(
     string Id, string Username, string DisplayName, string Note, DateTimeOffset CreatedAt,
     int FollowersCount, int FollowingCount, int CheckinsCount, MeSettings Settings)
 {
-    public static MeResponse From(AccountView a, AccountSettings s) => new(
+    /// <param name="atproto">The linked AT Protocol account (pds_url, handle, did; never the password), or null.</param>
+    public static MeResponse From(AccountView a, AccountSettings s, Herenow.Grains.Federation.Atproto.AtprotoLink? atproto = null) => new(
         a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount,
-        new MeSettings(Checkins.CheckinViews.Name(s.DefaultVisibility), new FederationSettingsResponse(s.ActivityPub, null)));
+        new MeSettings(Checkins.CheckinViews.Name(s.DefaultVisibility), new FederationSettingsResponse(s.ActivityPub,
+            atproto is null ? null : new AtprotoLinkResponse(atproto.PdsUrl, atproto.Handle, atproto.Did))));
 }
 
 public static partial class AccountRules
@@ -105,6 +110,10 @@ public static partial class AccountRules
         {
             if (Checkins.CheckinEndpoints.TryParseVisibility(request.DefaultVisibility, out var v)) visibility = v;
             else errors.Add("default_visibility", "must be public, followers or private");
+        }
+        if (request.Federation is { } federation)
+        {
+            Federation.AtprotoLinking.Read(federation.Atproto, errors, out _);
         }
         update = new ProfileUpdate(request.DisplayName?.Trim(), request.Note, visibility, request.Federation?.Activitypub);
         return errors;

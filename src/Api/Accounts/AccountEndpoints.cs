@@ -6,6 +6,7 @@ using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Common;
+using Herenow.Grains.Federation.Atproto;
 
 namespace Herenow.Api.Accounts;
 
@@ -65,24 +66,32 @@ public static class AccountEndpoints
             : Problem.NotFound($"No account '{username}'.");
     }
 
-    private static async Task<IResult> GetMe(ClaimsPrincipal user, IGrainFactory grains) => await Me(user.Caller()!, grains);
+    private static async Task<IResult> GetMe(ClaimsPrincipal user, IGrainFactory grains, AtprotoAccounts atproto) => await Me(user.Caller()!, grains, atproto);
 
-    private static async Task<IResult> UpdateMe(UpdateMeRequest request, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> UpdateMe(UpdateMeRequest request, ClaimsPrincipal user, IGrainFactory grains, AtprotoLinking linking,
+        AtprotoAccounts atproto, CancellationToken cancellationToken)
     {
         var errors = AccountRules.Validate(request, out var update);
         if (errors.Any) return errors.ToResult();
+        // Linking first: when the PDS refuses, nothing else in the request is applied either.
+        if (request.Federation is { } federation)
+        {
+            var link = AtprotoLinking.Read(federation.Atproto, errors, out var unlink);
+            if (link is not null && await linking.LinkAsync(user.Caller()!, link, cancellationToken) is { } problem) return problem;
+            if (unlink) await linking.UnlinkAsync(user.Caller()!);
+        }
         await grains.GetGrain<IUserGrain>(user.Caller()!).UpdateProfile(update);
-        return await Me(user.Caller()!, grains);
+        return await Me(user.Caller()!, grains, atproto);
     }
 
-    private static async Task<IResult> Me(string caller, IGrainFactory grains)
+    private static async Task<IResult> Me(string caller, IGrainFactory grains, AtprotoAccounts atproto)
     {
         var grain = grains.GetGrain<IUserGrain>(caller);
         var account = await grain.GetAccount(caller);
         var settings = await grain.GetSettings();
         return account is null || settings is null
             ? Problem.NotFound("The account no longer exists.")
-            : Results.Ok(MeResponse.From(account, settings));
+            : Results.Ok(MeResponse.From(account, settings, await atproto.GetAsync(caller)));
     }
 
     private static async Task<IResult> Follow(string username, ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)

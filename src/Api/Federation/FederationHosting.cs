@@ -10,6 +10,7 @@ public static class FederationHosting
         services.AddSingleton<InboxVerifier>();
         services.AddSingleton<InboxProcessor>();
         services.AddSingleton<RemoteAccounts>();
+        services.AddSingleton<AtprotoLinking>();
         services.AddHostedService<FederationStartupLog>();
         services.AddSingleton<FederationCleanup>();
         services.AddHostedService(sp => sp.GetRequiredService<FederationCleanup>());

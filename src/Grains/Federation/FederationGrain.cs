@@ -1,6 +1,7 @@
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Federation.ActivityPub;
+using Herenow.Grains.Federation.Atproto;
 using Microsoft.Extensions.Options;
 using Herenow.Grains.Feeds;
 using Herenow.Grains.Streams;
@@ -14,6 +15,7 @@ public sealed class FederationGrain(
     RemoteGraph graph,
     ActivityRenderer renderer,
     Outbox outbox,
+    AtprotoAccounts atproto,
     IOptions<FederationOptions> options) : Grain, IFederationGrain
 {
     public async Task DeliverToHomes(CheckinEvent checkin, List<string> homes)
@@ -24,10 +26,24 @@ public sealed class FederationGrain(
 
     public async Task Relay(CheckinEvent checkin)
     {
-        // Private check-ins never leave their author; nor does anything when this node does not federate.
-        if (!options.Value.Active || checkin.Visibility == Visibility.Private)
+        // Private check-ins never leave their author.
+        if (checkin.Visibility == Visibility.Private)
         {
             return;
+        }
+        await RelayToActivityPub(checkin);
+        // Everything in an AT Protocol repository is public: only public check-ins go there.
+        if (checkin.Visibility == Visibility.Public && await atproto.EnqueueAsync(checkin.Author, checkin.CheckinId, checkin.Deleted))
+        {
+            await GrainFactory.GetGrain<IAtprotoAccountGrain>(checkin.Author).Wake();
+        }
+    }
+
+    private async Task RelayToActivityPub(CheckinEvent checkin)
+    {
+        if (!options.Value.Active)
+        {
+            return; // this node does not federate (see FederationOptions.Active)
         }
         var settings = await GrainFactory.GetGrain<IUserGrain>(checkin.Author).GetSettings();
         // A delete is sent even if federation was switched off since: the copies out there should go too.

@@ -1,5 +1,7 @@
 using Herenow.Grains.Federation.ActivityPub;
+using Herenow.Grains.Federation.Atproto;
 using Herenow.Grains.Federation.Http;
+using Herenow.Grains.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -40,6 +42,17 @@ public static class FederationServices
         });
         services.AddSingleton<IActivitySender, SignedActivitySender>();
         services.AddSingleton<RemoteActors>();
+        services.AddSingleton(sp => new SecretBox(sp.GetRequiredService<IConfiguration>()[SecretBox.KeySetting]));
+        services.AddSingleton<AtprotoAccounts>();
+        services.AddSingleton<AtprotoRecords>();
+        services.AddSingleton<MediaBlobs>();
+        services.AddSingleton(sp =>
+        {
+            // The PDS URL is user input: the same address policy as every other remote call.
+            var federation = sp.GetRequiredService<FederationOptions>();
+            var http = new FederationHttpOptions { AllowPrivateNetworks = federation.AllowPrivateNetworks };
+            return new XrpcClient(new HttpClient(FederationClient.CreateHandler(http)) { Timeout = TimeSpan.FromSeconds(60) });
+        });
         return services;
     }
 }
