@@ -57,6 +57,15 @@ export Herenow__Federation__PublicUrl=$PUBLIC_URL Herenow__Federation__AllowPriv
 export Herenow__Media__BaseUrl=${Herenow__Media__BaseUrl:-${PUBLIC_URL%/}}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
+# The key that seals secrets at rest (AT Protocol app passwords): made once per data directory, readable by its
+# owner only. Set Herenow__Secrets__Key yourself to keep it elsewhere (a secret store).
+if [ -z "${Herenow__Secrets__Key:-}" ]; then
+  if [ ! -s "$DATA_DIR/secret.key" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 >"$DATA_DIR/secret.key")
+  fi
+  Herenow__Secrets__Key=$(cat "$DATA_DIR/secret.key")
+fi
+export Herenow__Secrets__Key
 LOGS=$DATA_DIR/logs
 RUN=$DATA_DIR/run
 mkdir -p "$LOGS" "$RUN"
@@ -120,7 +129,9 @@ LOGS='$LOGS'
 Herenow__Federation__PublicUrl='$PUBLIC_URL'
 Herenow__Federation__AllowPrivateNetworks=$ALLOW_PRIVATE
 Herenow__Media__BaseUrl='$Herenow__Media__BaseUrl'
+Herenow__Secrets__Key='$Herenow__Secrets__Key'
 ENV
+chmod 600 "$RUN/cluster.env" # it holds the secrets key
 
 for i in $(seq 1 "$SILOS"); do
   Herenow__Silo__SiloPort=$((SILO_PORT_BASE + i - 1)) Herenow__Silo__GatewayPort=$((GATEWAY_PORT_BASE + i - 1)) \

@@ -33,7 +33,7 @@ case ${ARGS[0]:-} in
       port_in_use "$port" && { echo "error: port $port is in use; silo $i cannot start" >&2; exit 1; }
     done
     Herenow__Federation__PublicUrl=${Herenow__Federation__PublicUrl:-http://127.0.0.1:5080} Herenow__Federation__AllowPrivateNetworks=${Herenow__Federation__AllowPrivateNetworks:-false} \
-      Herenow__Media__BaseUrl=${Herenow__Media__BaseUrl:-} \
+      Herenow__Media__BaseUrl=${Herenow__Media__BaseUrl:-} Herenow__Secrets__Key=${Herenow__Secrets__Key:-} \
       HERENOW_POSTGRES=$HERENOW_POSTGRES Herenow__Silo__SiloPort=$silo_port Herenow__Silo__GatewayPort=$gateway_port \
       DOTNET_ENVIRONMENT=Production setsid dotnet "$SILO_DLL" >"$LOGS/silo-$i.log" 2>&1 < /dev/null &
     echo $! >"$RUN/silo-$i.pid"
