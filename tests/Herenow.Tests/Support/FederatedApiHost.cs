@@ -28,6 +28,8 @@ public sealed class FederatedApiHost : IAsyncLifetime
             ["Herenow:Federation:PublicUrl"] = Origin.ToString().TrimEnd('/'),
             ["Herenow:Federation:AllowPrivateNetworks"] = "true",
             ["Herenow:Media:BaseUrl"] = Origin.ToString().TrimEnd('/'),
+            // Seals AT Protocol app passwords (SecretBox): a fresh key per host.
+            ["Herenow:Secrets:Key"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         };
         Cluster = await RealCluster.StartAsync(silos: 1, settings);
         factory = ApiHost.CreateApi(Cluster, settings);
