@@ -215,17 +215,19 @@ public sealed class AtprotoPds : IAsyncDisposable
     {
         var path = $"/xrpc/com.atproto.repo.getRecord?repo={Uri.EscapeDataString(did)}&collection={Uri.EscapeDataString(collection)}&rkey={Uri.EscapeDataString(rkey)}";
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
-        if (response.StatusCode == HttpStatusCode.BadRequest && await ErrorNameAsync(response) == "RecordNotFound") return null;
+        if (response.StatusCode == HttpStatusCode.BadRequest && (await ErrorAsync(response)).Error == "RecordNotFound") return null;
         return await ReadAsync(response, path);
     }
 
-    /// <summary>com.atproto.sync.getBlob: the blob's bytes, or null when the PDS does not have it (400 BlobNotFound / 404).</summary>
+    /// <summary>com.atproto.sync.getBlob: the blob's bytes, or null when the PDS does not serve it — 0.5.35 answers
+    /// 400 <c>{"error":"InvalidRequest","message":"Blob not found"}</c> for a blob it does not have, one uploaded but not
+    /// yet referenced by a record, and one whose last record was deleted.</summary>
     public async Task<byte[]?> GetBlobAsync(string did, string cid)
     {
         var path = $"/xrpc/com.atproto.sync.getBlob?did={Uri.EscapeDataString(did)}&cid={Uri.EscapeDataString(cid)}";
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        if (response.StatusCode == HttpStatusCode.BadRequest && await ErrorNameAsync(response) is "BlobNotFound" or "RepoNotFound") return null;
+        if (response.StatusCode == HttpStatusCode.BadRequest && await ErrorAsync(response) is ("BlobNotFound", _) or ("RepoNotFound", _) or (_, "Blob not found")) return null;
         if (!response.IsSuccessStatusCode)
         {
             await ReadAsync(response, path); // throws with the body
@@ -233,16 +235,20 @@ public sealed class AtprotoPds : IAsyncDisposable
         return await response.Content.ReadAsByteArrayAsync();
     }
 
-    private static async Task<string?> ErrorNameAsync(HttpResponseMessage response)
+    /// <summary>An XRPC error body's <c>error</c> and <c>message</c> (the content stays readable afterwards).</summary>
+    private static async Task<(string? Error, string? Message)> ErrorAsync(HttpResponseMessage response)
     {
         try
         {
+            await response.Content.LoadIntoBufferAsync();
             using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            return document.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
+            var root = document.RootElement;
+            return (root.TryGetProperty("error", out var error) ? error.GetString() : null,
+                root.TryGetProperty("message", out var message) ? message.GetString() : null);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, null);
         }
     }
 
