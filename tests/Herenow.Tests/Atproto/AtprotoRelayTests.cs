@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Herenow.Grains.Federation.Atproto;
 using Herenow.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Herenow.Tests.Atproto;
 
@@ -12,9 +13,10 @@ namespace Herenow.Tests.Atproto;
 /// link through the REST API, check in, and read the repository back. If the PDS cannot be installed or started,
 /// these fail and say why.
 /// </summary>
-public sealed class AtprotoRelayTests(FederatedApiHost api) : IClassFixture<FederatedApiHost>
+public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper output) : IClassFixture<FederatedApiHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly HttpClient http = api.Http;
 
     [Fact]
@@ -58,6 +60,9 @@ public sealed class AtprotoRelayTests(FederatedApiHost api) : IClassFixture<Fede
         Assert.NotNull(await pds.GetBlobAsync(account.Did, cid)); // the photo's bytes are in the repository
 
         var location = await Eventually(() => pds.GetRecordAsync(account.Did, "app.herenow.checkin", rkey), pds);
+        // The records as written, for whoever reads the test log.
+        output.WriteLine(JsonSerializer.Serialize(post, Indented));
+        output.WriteLine(JsonSerializer.Serialize(location, Indented));
         var geo = location.GetProperty("value").GetProperty("location");
         Assert.Equal("community.lexicon.location.geo", geo.GetProperty("$type").GetString());
         Assert.Equal("52.516200", geo.GetProperty("latitude").GetString());
