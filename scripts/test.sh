@@ -33,8 +33,9 @@ pg_start "$WORK/pgdata" "$PG_PORT" "$WORK/postgres.log"
 export HERENOW_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Pooling=true"
 echo "test PostgreSQL on 127.0.0.1:$PG_PORT"
 
-# Real federation peers (Node 22 + Fedify) for the interop tests; a failed install fails the run, with its reason.
-scripts/peers.sh install || { echo "error: scripts/peers.sh install failed: the federation interop tests cannot run" >&2; exit 1; }
+# Real federation peers for the interop tests (Node 22, Fedify, the reference Bluesky PDS; the first install takes
+# ~5 minutes); a failed install fails the run, with its reason.
+scripts/peers.sh install || { echo "error: scripts/peers.sh install failed: the federation interop tests cannot run" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 status=0
 dotnet test Orleans.sln --logger "trx" --results-directory "$RESULTS" "$@" || status=$?

@@ -36,7 +36,7 @@ public sealed class AtprotoLinking(AtprotoAccounts accounts, XrpcClient xrpc, Se
         var password = Text(value, "app_password");
         if (pds is null || !Uri.TryCreate(pds, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
         {
-            errors.Add(Field + ".pds_url", "must be an absolute https URL");
+            errors.Add(Field + ".pds_url", "must be an absolute https URL (plain http only for local test servers)");
         }
         if (string.IsNullOrWhiteSpace(handle) || handle.Length > 253)
         {

@@ -99,14 +99,16 @@ public sealed partial class AtprotoAccountGrain(
             }
             await accounts.DoneAsync(job.Id);
         }
-        catch (XrpcException e) when (!e.IsTransient && !e.IsExpiredSession)
+        catch (Exception e) when (e is XrpcException { IsTransient: false, IsExpiredSession: false } or Http.RemoteRequestRefusedException)
         {
-            // The PDS refused this write for good (an invalid record, say): retrying cannot help.
+            // The PDS refused this write for good (an invalid record, say), or its address is not allowed: retrying cannot help.
             await accounts.DoneAsync(job.Id);
             LogGaveUp(logger, job.CheckinId, Username, e.Message);
         }
         catch (Exception e) when (e is XrpcException or HttpRequestException or TaskCanceledException or TimeoutException
-                                   or Npgsql.NpgsqlException or Http.RemoteRequestRefusedException)
+                                   or Npgsql.NpgsqlException
+                                   // The secrets key is missing on this silo or changed since linking: counted and backed off like the rest.
+                                   or System.Security.Cryptography.CryptographicException or InvalidOperationException)
         {
             var attempts = job.Attempts + 1;
             if (attempts >= settings.MaxAttempts)
