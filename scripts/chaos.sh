@@ -58,12 +58,13 @@ echo "chaos: starting 3 silos and the API (API 127.0.0.1:$API_PORT, PostgreSQL 1
 setsid scripts/run.sh --silos 3 --data-dir "$WORK" --port "$API_PORT" --pg-port "$PG_PORT" \
   --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" >"$WORK/run.log" 2>&1 &
 RUN_PID=$!
-for _ in $(seq 1 360); do
+# Up to 6 minutes: run.sh builds the solution first, which on a cold 2-core machine takes most of that.
+for _ in $(seq 1 720); do
   curl -fsS "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 && break
   kill -0 "$RUN_PID" 2>/dev/null || { echo "error: scripts/run.sh exited:" >&2; tail -20 "$WORK/run.log" >&2; exit 1; }
   sleep 0.5
 done
-curl -fsS "http://127.0.0.1:$API_PORT/health/ready" >/dev/null || { echo "error: the cluster was not ready in 3 minutes" >&2; exit 1; }
+curl -fsS "http://127.0.0.1:$API_PORT/health/ready" >/dev/null || { echo "error: the cluster was not ready in 6 minutes; see $WORK/run.log:" >&2; tail -20 "$WORK/run.log" >&2; exit 1; }
 
 dotnet build tests/Herenow.Chaos -c Release -v quiet -nologo >"$WORK/chaos-build.log" 2>&1 || { cat "$WORK/chaos-build.log" >&2; exit 1; }
 status=0
