@@ -24,12 +24,20 @@ public sealed record AccountResponse(
         new(a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount);
 }
 
-public sealed record UpdateMeRequest(string? DisplayName, string? Note, string? DefaultVisibility, FederationSettings? Federation);
+public sealed record UpdateMeRequest(string? DisplayName, string? Note, string? DefaultVisibility, FederationSettings? Federation,
+    IReadOnlyList<PrivacyZoneRequest?>? PrivacyZones = null);
+
+/// <summary>A privacy zone as the owner sets and sees it: a centre and a radius in metres (50-5000).</summary>
+public sealed record PrivacyZoneRequest(string? Name, double? Latitude, double? Longitude, double? RadiusM);
 
 /// <param name="Atproto">Undefined: unchanged; null: unlink; an object {pds_url, handle, app_password}: link.</param>
 public sealed record FederationSettings(bool? Activitypub, System.Text.Json.JsonElement Atproto);
 
-public sealed record MeSettings(string DefaultVisibility, FederationSettingsResponse Federation);
+public sealed record MeSettings(string DefaultVisibility, FederationSettingsResponse Federation)
+{
+    /// <summary>Where this user's check-ins show no place or coordinates to anyone else (owner only).</summary>
+    public IReadOnlyList<PrivacyZoneRequest> PrivacyZones { get; init; } = [];
+}
 
 public sealed record FederationSettingsResponse(bool Activitypub, AtprotoLinkResponse? Atproto);
 
@@ -43,7 +51,10 @@ public sealed record MeResponse(
     public static MeResponse From(AccountView a, AccountSettings s, Herenow.Grains.Federation.Atproto.AtprotoLink? atproto = null) => new(
         a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount,
         new MeSettings(Checkins.CheckinViews.Name(s.DefaultVisibility), new FederationSettingsResponse(s.ActivityPub,
-            atproto is null ? null : new AtprotoLinkResponse(atproto.PdsUrl, atproto.Handle, atproto.Did))));
+            atproto is null ? null : new AtprotoLinkResponse(atproto.PdsUrl, atproto.Handle, atproto.Did)))
+        {
+            PrivacyZones = (s.PrivacyZones ?? []).Select(z => new PrivacyZoneRequest(z.Name, z.Latitude, z.Longitude, z.RadiusM)).ToList(),
+        });
 }
 
 public static partial class AccountRules
@@ -94,6 +105,38 @@ public static partial class AccountRules
 
     public const int MaxNoteLength = 500;
 
+    private static List<PrivacyZone> ValidateZones(IReadOnlyList<PrivacyZoneRequest?> zones, FieldErrors errors)
+    {
+        if (zones.Count > PrivacyZone.MaxZones)
+        {
+            errors.Add("privacy_zones", $"at most {PrivacyZone.MaxZones} zones");
+        }
+        var valid = new List<PrivacyZone>();
+        for (var i = 0; i < zones.Count; i++)
+        {
+            var field = $"privacy_zones[{i}]";
+            if (zones[i] is not { } z)
+            {
+                errors.Add(field, "must be an object {name, latitude, longitude, radius_m}");
+                continue;
+            }
+            var ok = true;
+            if (z.Latitude is not (>= -90 and <= 90)) { errors.Add(field + ".latitude", "must be between -90 and 90"); ok = false; }
+            if (z.Longitude is not (>= -180 and <= 180)) { errors.Add(field + ".longitude", "must be between -180 and 180"); ok = false; }
+            if (z.RadiusM is not (>= PrivacyZone.MinRadiusM and <= PrivacyZone.MaxRadiusM))
+            {
+                errors.Add(field + ".radius_m", $"must be between {PrivacyZone.MinRadiusM} and {PrivacyZone.MaxRadiusM} metres");
+                ok = false;
+            }
+            if (z.Name is { Length: > 50 } || (z.Name?.Any(char.IsControl) ?? false)) { errors.Add(field + ".name", "must be at most 50 characters"); ok = false; }
+            if (ok)
+            {
+                valid.Add(new PrivacyZone(z.Name?.Trim() ?? "", z.Latitude!.Value, z.Longitude!.Value, z.RadiusM!.Value));
+            }
+        }
+        return valid;
+    }
+
     public static FieldErrors Validate(UpdateMeRequest request, out ProfileUpdate update)
     {
         var errors = new FieldErrors();
@@ -115,7 +158,8 @@ public static partial class AccountRules
         {
             Federation.AtprotoLinking.Read(federation.Atproto, errors, out _);
         }
-        update = new ProfileUpdate(request.DisplayName?.Trim(), request.Note, visibility, request.Federation?.Activitypub);
+        var zones = request.PrivacyZones is null ? null : ValidateZones(request.PrivacyZones, errors);
+        update = new ProfileUpdate(request.DisplayName?.Trim(), request.Note, visibility, request.Federation?.Activitypub, zones);
         return errors;
     }
 }

@@ -24,6 +24,9 @@ public sealed record CheckinResponse(
 {
     /// <summary>The check-in's ActivityPub id, for local check-ins (null for fediverse posts; their author's url is on the account).</summary>
     public string? Uri { get; init; }
+
+    /// <summary>Made inside one of the author's privacy zones: others see no place and no coordinates.</summary>
+    public bool InPrivacyZone { get; init; }
 }
 
 /// <summary>
@@ -42,7 +45,7 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
         var records = await Task.WhenAll(visible.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
         var accounts = await AccountsAsync(records.Where(r => r is not null).Select(r => r!.Author), viewer);
         return records.Where(r => r is not null && relationships[r.Author].MaySee(r.Visibility))
-            .Select(r => ToResponse(r!, accounts[r!.Author])).ToList();
+            .Select(r => ToResponse(r!, accounts[r!.Author], viewer)).ToList();
     }
 
     /// <summary>
@@ -73,13 +76,13 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
             return null;
         }
         var accounts = await AccountsAsync([record.Author], viewer);
-        return ToResponse(record, accounts[record.Author]);
+        return ToResponse(record, accounts[record.Author], viewer);
     }
 
     public async Task<CheckinResponse> OwnAsync(CheckinRecord record, string viewer)
     {
         var accounts = await AccountsAsync([record.Author], viewer);
-        return ToResponse(record, accounts[record.Author]);
+        return ToResponse(record, accounts[record.Author], viewer);
     }
 
     private async Task<Dictionary<string, AccountResponse>> AccountsAsync(IEnumerable<string> authors, string? viewer)
@@ -103,15 +106,19 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
     /// Fediverse posts (author user@domain) may come without a place: place and coordinates are then null. Their
     /// shout is the note's text.
     /// </summary>
-    private CheckinResponse ToResponse(CheckinRecord r, AccountResponse account)
+    /// <remarks>
+    /// A check-in made inside one of its author's privacy zones shows its place and coordinates to its author only.
+    /// </remarks>
+    private CheckinResponse ToResponse(CheckinRecord r, AccountResponse account, string? viewer)
     {
-        var hasPlace = r.Place.Id.Length > 0;
+        var hasPlace = r.Place.Id.Length > 0 && (!r.InPrivacyZone || viewer == r.Author);
         return new(r.Id, account,
             hasPlace ? new PlaceSummary(r.Place.Id, r.Place.Name, r.Place.Latitude, r.Place.Longitude, r.Place.Category) : null,
-            hasPlace ? r.Latitude : null, hasPlace ? r.Longitude : null, r.AccuracyM, r.Shout, Name(r.Visibility),
+            hasPlace ? r.Latitude : null, hasPlace ? r.Longitude : null, hasPlace ? r.AccuracyM : null, r.Shout, Name(r.Visibility),
             r.Media?.Select(mediaUrls.Response).ToList() ?? [], r.CreatedAt, r.LikesCount)
         {
             Uri = RemoteAccounts.IsRemote(r.Author) ? null : urls.Note(r.Author, r.Id),
+            InPrivacyZone = r.InPrivacyZone,
         };
     }
 }

@@ -83,14 +83,17 @@ public sealed record AccountView(
 [GenerateSerializer, Alias("herenow.account-settings")]
 public sealed record AccountSettings(
     [property: Id(0)] Visibility DefaultVisibility,
-    [property: Id(1)] bool ActivityPub);
+    [property: Id(1)] bool ActivityPub,
+    [property: Id(2)] IReadOnlyList<PrivacyZone>? PrivacyZones = null);
 
 [GenerateSerializer, Alias("herenow.profile-update")]
 public sealed record ProfileUpdate(
     [property: Id(0)] string? DisplayName,
     [property: Id(1)] string? Note,
     [property: Id(2)] Visibility? DefaultVisibility,
-    [property: Id(3)] bool? ActivityPub);
+    [property: Id(3)] bool? ActivityPub,
+    // Null: unchanged; a list (maybe empty): the zones from now on.
+    [property: Id(4)] IReadOnlyList<PrivacyZone>? PrivacyZones = null);
 
 [GenerateSerializer, Alias("herenow.relationship")]
 public sealed record Relationship(

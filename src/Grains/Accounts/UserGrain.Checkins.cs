@@ -40,7 +40,8 @@ public sealed partial class UserGrain
         IReadOnlyList<MediaAttachment> media = checkin.MediaIds.Count == 0 ? []
             : await mediaAttachments.AttachAsync(Key, id, checkin.MediaIds, IsCommitted);
         var record = new CheckinRecord(id, Key, checkin.Place, checkin.Latitude, checkin.Longitude, checkin.AccuracyM,
-            checkin.Shout, checkin.Visibility, checkin.MediaIds, now, 0, media);
+            checkin.Shout, checkin.Visibility, checkin.MediaIds, now, 0, media,
+            InPrivacyZone: PrivacyZone.Covers(state.State.PrivacyZones, checkin.Latitude, checkin.Longitude, checkin.Place));
 
         var grain = GrainFactory.GetGrain<ICheckinGrain>(id);
         await grain.Create(record);
@@ -120,7 +121,7 @@ public sealed partial class UserGrain
         await EnsureFanoutReminder();
         state.State.Checkins.Remove(entry);
         state.State.PendingFanout.Add(new CheckinEvent(checkinId, Key, record?.Place.Id ?? "", entry.Visibility,
-            record?.CreatedAt ?? clock.GetUtcNow(), Deleted: true));
+            record?.CreatedAt ?? clock.GetUtcNow(), Deleted: true, InPrivacyZone: record?.InPrivacyZone ?? false));
         PruneSettledFanout();
         await state.WriteStateAsync();
         ScheduleFanout();

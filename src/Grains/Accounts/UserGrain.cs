@@ -56,7 +56,7 @@ public sealed partial class UserGrain(
     public Task<string?> GetPasswordHash() => Task.FromResult(Exists ? state.State.PasswordHash : null);
 
     public Task<AccountSettings?> GetSettings() =>
-        Task.FromResult(Exists ? new AccountSettings(state.State.DefaultVisibility, state.State.ActivityPub) : null);
+        Task.FromResult(Exists ? new AccountSettings(state.State.DefaultVisibility, state.State.ActivityPub, state.State.PrivacyZones) : null);
 
     public async Task<AccountView?> UpdateProfile(ProfileUpdate update)
     {
@@ -68,6 +68,7 @@ public sealed partial class UserGrain(
         state.State.Note = update.Note ?? state.State.Note;
         state.State.DefaultVisibility = update.DefaultVisibility ?? state.State.DefaultVisibility;
         state.State.ActivityPub = update.ActivityPub ?? state.State.ActivityPub;
+        state.State.PrivacyZones = update.PrivacyZones?.ToList() ?? state.State.PrivacyZones;
         await state.WriteStateAsync();
         return await View(Key);
     }
@@ -123,6 +124,8 @@ public sealed class UserState
     [Id(13)] public List<CheckinEvent> PendingFanout { get; set; } = [];
     /// <summary>Idempotency-Key → the check-in it created, for a day (see UserGrain.PostCheckin).</summary>
     [Id(14)] public Dictionary<string, KeyedCheckin> CheckinKeys { get; set; } = [];
+    /// <summary>Where this user's check-ins are shown without place and coordinates (PrivacyZone).</summary>
+    [Id(15)] public List<PrivacyZone> PrivacyZones { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("herenow.keyed-checkin")]

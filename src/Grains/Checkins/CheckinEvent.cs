@@ -19,4 +19,6 @@ public sealed record CheckinEvent(
     [property: Id(2)] string PlaceId,
     [property: Id(3)] Visibility Visibility,
     [property: Id(4)] DateTimeOffset CreatedAt,
-    [property: Id(5)] bool Deleted);
+    [property: Id(5)] bool Deleted,
+    // In a privacy zone: the place learns nothing of it (no public stats, here-now or mayor days).
+    [property: Id(6)] bool InPrivacyZone = false);

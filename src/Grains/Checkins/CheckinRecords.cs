@@ -37,9 +37,11 @@ public sealed record CheckinRecord(
     [property: Id(9)] DateTimeOffset CreatedAt,
     [property: Id(10)] int LikesCount,
     // The attached photos as they were when attached, in MediaIds order; null in records stored before media existed.
-    [property: Id(11)] IReadOnlyList<MediaAttachment>? Media = null)
+    [property: Id(11)] IReadOnlyList<MediaAttachment>? Media = null,
+    // Made inside one of the author's privacy zones: shown to others and federated without place and coordinates.
+    [property: Id(12)] bool InPrivacyZone = false)
 {
-    public CheckinEvent ToEvent(bool deleted = false) => new(Id, Author, Place.Id, Visibility, CreatedAt, deleted);
+    public CheckinEvent ToEvent(bool deleted = false) => new(Id, Author, Place.Id, Visibility, CreatedAt, deleted, InPrivacyZone);
 }
 
 /// <summary>A check-in's id, author and visibility: what lists (history, feeds) keep and filter on.</summary>

@@ -30,7 +30,11 @@ public sealed class FanoutDelivery(IStreamProvider streams, IGrainFactory grains
                 .OnNextAsync(checkin);
         }
         // The place is one more idempotent consumer; it applies its own visibility rules (private counts nowhere).
-        await grains.GetGrain<Places.IPlaceGrain>(checkin.PlaceId).RecordCheckin(checkin);
+        // A check-in in a privacy zone says nothing to its place: here-now and the place feed would pinpoint it.
+        if (!checkin.InPrivacyZone)
+        {
+            await grains.GetGrain<Places.IPlaceGrain>(checkin.PlaceId).RecordCheckin(checkin);
+        }
     }
 
     private async Task ToHomes(CheckinEvent checkin, IReadOnlyList<string> homes)

@@ -81,9 +81,13 @@ public sealed class ActivityRenderer(ApUrls urls, Func<string, string> mediaUrl)
             ["to"] = to,
             ["cc"] = cc,
             ["sensitive"] = false,
-            ["location"] = Place(checkin),
             ["attachment"] = new JsonArray((checkin.Media ?? []).Select(m => (JsonNode)Image(m)).ToArray()),
         };
+        // In a privacy zone: no Place, no coordinates, no place name (the content says only that it was somewhere).
+        if (!checkin.InPrivacyZone)
+        {
+            note["location"] = Place(checkin);
+        }
         if (withContext)
         {
             note.Insert(0, "@context", Context());
@@ -165,7 +169,8 @@ public sealed class ActivityRenderer(ApUrls urls, Func<string, string> mediaUrl)
     /// <summary>Readable without any client support for places: "📍 Place" linked to the check-in, then the shout.</summary>
     private static string Content(CheckinRecord checkin, string link)
     {
-        var place = $"<p>📍 <a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(checkin.Place.Name)}</a></p>";
+        var placeName = checkin.InPrivacyZone ? "a private place" : checkin.Place.Name;
+        var place = $"<p>📍 <a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(placeName)}</a></p>";
         return string.IsNullOrWhiteSpace(checkin.Shout) ? place : place + $"<p>{WebUtility.HtmlEncode(checkin.Shout)}</p>";
     }
 

@@ -140,7 +140,8 @@ public sealed partial class AtprotoAccountGrain(
             }
         }
         var postUri = $"at://{linked.Link.Did}/{AtprotoRecords.PostCollection}/{rkey}";
-        var location = await WithSession(linked, (s, pds) =>
+        // A check-in in a privacy zone gets no location record: the post alone, without place or coordinates.
+        (string, string)? location = checkin.InPrivacyZone ? null : await WithSession(linked, (s, pds) =>
             xrpc.PutRecordAsync(pds, s.AccessJwt, s.Did, AtprotoRecords.CheckinCollection, rkey, records.Location(checkin, postUri), ct));
         await WithSession(linked, (s, pds) =>
             xrpc.PutRecordAsync(pds, s.AccessJwt, s.Did, AtprotoRecords.PostCollection, rkey, records.Post(checkin, images, location), ct));

@@ -41,13 +41,16 @@ public sealed class AtprotoRecords(ApUrls urls)
 
     /// <param name="images">Uploaded blobs with the photo each came from, in the check-in's order (at most 4).</param>
     /// <param name="location">The location record's strong reference: the post embeds it.</param>
-    public JsonObject Post(CheckinRecord checkin, IReadOnlyList<(JsonNode Blob, MediaAttachment Media)> images, (string Uri, string Cid) location)
+    /// <param name="location">The location record's strong reference, or null for a check-in in a privacy zone (which has none).</param>
+    public JsonObject Post(CheckinRecord checkin, IReadOnlyList<(JsonNode Blob, MediaAttachment Media)> images, (string Uri, string Cid)? location)
     {
         var link = urls.Note(checkin.Author, checkin.Id);
-        var (text, linkStart) = Text(checkin.Place.Name, checkin.Shout, link);
+        var (text, linkStart) = Text(checkin.InPrivacyZone ? "a private place" : checkin.Place.Name, checkin.Shout, link);
         var byteStart = Encoding.UTF8.GetByteCount(text.AsSpan(0, linkStart));
-        var record = new JsonObject { ["$type"] = "app.bsky.embed.record", ["record"] = new JsonObject { ["uri"] = location.Uri, ["cid"] = location.Cid } };
-        JsonObject embed = record;
+        var record = location is { } l
+            ? new JsonObject { ["$type"] = "app.bsky.embed.record", ["record"] = new JsonObject { ["uri"] = l.Uri, ["cid"] = l.Cid } }
+            : null;
+        JsonObject? embed = record;
         if (images.Count > 0)
         {
             var media = new JsonObject
@@ -60,9 +63,9 @@ public sealed class AtprotoRecords(ApUrls urls)
                     ["aspectRatio"] = new JsonObject { ["width"] = i.Media.Width, ["height"] = i.Media.Height },
                 }).ToArray()),
             };
-            embed = new JsonObject { ["$type"] = "app.bsky.embed.recordWithMedia", ["record"] = record, ["media"] = media };
+            embed = record is null ? media : new JsonObject { ["$type"] = "app.bsky.embed.recordWithMedia", ["record"] = record, ["media"] = media };
         }
-        return new JsonObject
+        var post = new JsonObject
         {
             ["$type"] = PostCollection,
             ["text"] = text,
@@ -71,11 +74,15 @@ public sealed class AtprotoRecords(ApUrls urls)
                 ["index"] = new JsonObject { ["byteStart"] = byteStart, ["byteEnd"] = byteStart + Encoding.UTF8.GetByteCount(link) },
                 ["features"] = new JsonArray(new JsonObject { ["$type"] = "app.bsky.richtext.facet#link", ["uri"] = link }),
             }),
-            ["embed"] = embed,
             // The language is not known (the shout may be in any); "und" is BCP 47 for undetermined.
             ["langs"] = new JsonArray("und"),
             ["createdAt"] = Timestamp(checkin.CreatedAt),
         };
+        if (embed is not null)
+        {
+            post["embed"] = embed;
+        }
+        return post;
     }
 
     /// <summary>
