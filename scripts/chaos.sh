@@ -55,7 +55,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "chaos: starting 3 silos and the API (API 127.0.0.1:$API_PORT, PostgreSQL 127.0.0.1:$PG_PORT, work $WORK)"
-setsid scripts/run.sh --silos 3 --data-dir "$WORK" --port "$API_PORT" --pg-port "$PG_PORT" \
+# Rate limits well above the load (~24 accounts signing up from one address, each posting about once a second, with
+# retries while a silo or the database is down, and the verifier's reads), but on: the run includes the limiters.
+Herenow__RateLimits__SignUp__PermitLimit=10000 \
+  Herenow__RateLimits__Writes__TokenLimit=10000 Herenow__RateLimits__Writes__TokensPerPeriod=100 \
+  Herenow__RateLimits__Anonymous__TokenLimit=100000 Herenow__RateLimits__Anonymous__TokensPerPeriod=1000 \
+  Herenow__RateLimits__Login__PermitLimit=10000 \
+  setsid scripts/run.sh --silos 3 --data-dir "$WORK" --port "$API_PORT" --pg-port "$PG_PORT" \
   --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" >"$WORK/run.log" 2>&1 &
 RUN_PID=$!
 # Up to 6 minutes: run.sh builds the solution first, which on a cold 2-core machine takes most of that.

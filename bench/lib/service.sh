@@ -37,7 +37,15 @@ start_service() {
   stop_service
   echo "starting the service: $silos silo(s), API 127.0.0.1:$API_PORT, PostgreSQL 127.0.0.1:$PG_PORT, data $DATA_DIR"
   # setsid: its own process group, so it can be stopped as a unit and never catches our terminal's Ctrl-C twice.
-  env -u HERENOW_POSTGRES setsid scripts/run.sh --silos "$silos" --port "$API_PORT" --pg-port "$PG_PORT" \
+  # Rate limits far above any load the harness offers (thousands of requests a second from one address, thousands of
+  # accounts): the bench measures the service's capacity, not its limits; the limiters still run, so their cost is in
+  # the figures.
+  env -u HERENOW_POSTGRES \
+    Herenow__RateLimits__Writes__TokenLimit=1000000 Herenow__RateLimits__Writes__TokensPerPeriod=1000000 \
+    Herenow__RateLimits__Anonymous__TokenLimit=1000000 Herenow__RateLimits__Anonymous__TokensPerPeriod=1000000 \
+    Herenow__RateLimits__SignUp__PermitLimit=1000000 Herenow__RateLimits__Login__PermitLimit=1000000 \
+    Herenow__RateLimits__Login__FailuresBeforeLockout=1000000 \
+    setsid scripts/run.sh --silos "$silos" --port "$API_PORT" --pg-port "$PG_PORT" \
     --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" --data-dir "$DATA_DIR" >"$SERVICE_LOG" 2>&1 &
   echo $! >"$SERVICE_PID_FILE"
   for _ in $(seq 1 600); do

@@ -3,6 +3,7 @@ using Herenow.Api.Cluster;
 using Herenow.Api.Idempotency;
 using Herenow.Api.Media;
 using Herenow.Api.Problems;
+using Herenow.Api.Security;
 using Herenow.Grains;
 using Herenow.Grains.Database;
 using Herenow.Grains.Federation;
@@ -45,6 +46,7 @@ public static class ApiHosting
         builder.Services.AddAuthentication(Sessions.BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Sessions.BearerTokenHandler>(Sessions.BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        builder.Services.AddApiRateLimits(builder.Configuration);
         builder.Services.AddIdempotencyKeys();
         builder.Services.AddMedia(builder.Configuration);
         builder.Services.AddHerenowFederation();
@@ -75,9 +77,14 @@ public static class ApiHosting
 
     public static WebApplication UseHerenowApi(this WebApplication app)
     {
+        // Outermost, so that every response carries them, the exception handler's too.
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseAuthentication();
+        // After authentication: writes are counted per account, anonymous requests per address.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseIdempotencyKeys();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -17,11 +17,14 @@ public static class InboxEndpoints
 
     public static void MapInboxEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/inbox", (HttpContext c, InboxVerifier v, InboxProcessor p, FederationOptions o) => Receive(c, v, p, o)).ExcludeFromDescription();
+        app.MapPost("/inbox", (HttpContext c, InboxVerifier v, InboxProcessor p, FederationOptions o) => Receive(c, v, p, o))
+            .WithMetadata(new Security.BodySizeLimit(MaxBodyBytes)).ExcludeFromDescription();
         app.MapPost("/users/{username}/inbox", async (string username, HttpContext c, InboxVerifier v, InboxProcessor p, FederationOptions o, IGrainFactory g) =>
             !AccountRules.IsValidUsername(username) || await g.GetGrain<IUserGrain>(AccountRules.Key(username)).GetSettings() is null
                 ? Problem.NotFound($"No account '{username}'.")
-                : await Receive(c, v, p, o)).ExcludeFromDescription();
+                : await Receive(c, v, p, o))
+            // Above the 64 KiB default for the API's JSON bodies (BodySizeLimitMiddleware); Receive enforces it too.
+            .WithMetadata(new Security.BodySizeLimit(MaxBodyBytes)).ExcludeFromDescription();
     }
 
     private static async Task<IResult> Receive(HttpContext context, InboxVerifier verifier, InboxProcessor processor, FederationOptions options)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Herenow.Api.Accounts;
 using Herenow.Api.Problems;
+using Herenow.Api.Security;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Sessions;
 
@@ -17,17 +18,28 @@ public static class SessionEndpoints
         var sessions = routes.MapGroup("/api/v1/sessions").WithTags("Sessions");
         sessions.MapPost("/", CreateSession)
             .Produces<SessionResponse>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         sessions.MapDelete("/current", RevokeCurrent).RequireAuthorization();
         return routes;
     }
 
-    private static async Task<IResult> CreateSession(CreateSessionRequest request, IGrainFactory grains, PasswordHashing passwords)
+    private static async Task<IResult> CreateSession(CreateSessionRequest request, IGrainFactory grains, PasswordHashing passwords,
+        LoginThrottle throttle, HttpContext http)
     {
         var errors = new FieldErrors();
         if (string.IsNullOrEmpty(request.Username)) errors.Add("username", "is required");
         if (string.IsNullOrEmpty(request.Password)) errors.Add("password", "is required");
         if (errors.Any) return errors.ToResult();
+
+        // Before the password is checked: during a lockout even the right one is refused, and costs no hashing.
+        var attempt = LoginThrottle.Key(request.Username!, http.Connection.RemoteIpAddress);
+        if (throttle.TryBegin(attempt) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ApiRateLimits.RetryAfterSeconds(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Problem(title: "Too many requests", statusCode: StatusCodes.Status429TooManyRequests,
+                detail: "Too many sign-in attempts for this username from this address; retry after the time in Retry-After.");
+        }
 
         var hash = AccountRules.IsValidUsername(request.Username)
             ? await grains.GetGrain<IUserGrain>(AccountRules.Key(request.Username!)).GetPasswordHash()
@@ -35,8 +47,10 @@ public static class SessionEndpoints
         // Same answer for an unknown user and a wrong password, so the endpoint does not reveal which names exist.
         if (hash is null || request.Password!.Length > AccountRules.MaxPasswordLength || !passwords.Verify(hash, request.Password))
         {
+            throttle.Failed(attempt);
             return Results.Problem(title: "Unauthorized", detail: "Unknown username or wrong password.", statusCode: 401);
         }
+        throttle.Succeeded(attempt);
         var token = BearerTokenHandler.NewToken();
         await grains.GetGrain<ISessionGrain>(BearerTokenHandler.HashToken(token)).Open(AccountRules.Key(request.Username!));
         return Results.Ok(new SessionResponse(token, "Bearer"));

@@ -28,11 +28,28 @@ public sealed class ApiHost : IAsyncLifetime
         Http = factory.CreateClient();
     }
 
-    /// <summary>An API process in front of <paramref name="cluster"/>, configured as in production.</summary>
+    /// <summary>
+    /// Rate limits far above what any test sends: the tests sign up many accounts and post quickly, all from the test
+    /// server's single (unknown) address. The limiters still run; tests of the limits pass their own values.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> GenerousRateLimits = new Dictionary<string, string?>
+    {
+        ["Herenow:RateLimits:Writes:TokenLimit"] = "1000000",
+        ["Herenow:RateLimits:Writes:TokensPerPeriod"] = "1000000",
+        ["Herenow:RateLimits:Anonymous:TokenLimit"] = "1000000",
+        ["Herenow:RateLimits:Anonymous:TokensPerPeriod"] = "1000000",
+        ["Herenow:RateLimits:Inbox:TokenLimit"] = "1000000",
+        ["Herenow:RateLimits:Inbox:TokensPerPeriod"] = "1000000",
+        ["Herenow:RateLimits:SignUp:PermitLimit"] = "1000000",
+        ["Herenow:RateLimits:Login:PermitLimit"] = "1000000",
+        ["Herenow:RateLimits:Login:FailuresBeforeLockout"] = "1000000",
+    };
+
+    /// <summary>An API process in front of <paramref name="cluster"/>, configured as in production (but for <see cref="GenerousRateLimits"/>).</summary>
     public static WebApplicationFactory<Program> CreateApi(RealCluster cluster, IDictionary<string, string?>? settings = null) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            foreach (var (key, value) in cluster.Settings.Concat(settings ?? new Dictionary<string, string?>()))
+            foreach (var (key, value) in GenerousRateLimits.Concat(cluster.Settings).Concat(settings ?? new Dictionary<string, string?>()))
             {
                 web.UseSetting(key, value);
             }
