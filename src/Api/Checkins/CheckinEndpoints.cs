@@ -12,9 +12,11 @@ using Herenow.Grains.Places;
 
 namespace Herenow.Api.Checkins;
 
+/// <param name="PublishAfterSeconds">Post later: hold it from everyone else for this long (10 s to 7 days).</param>
+/// <param name="PublishOnNextCheckin">Post later: hold it until the author's next check-in (the "check out" idea).</param>
 public sealed record CreateCheckinRequest(
     string? PlaceId, double? Latitude, double? Longitude, double? AccuracyM, string? Shout, string? Visibility,
-    IReadOnlyList<string>? MediaIds);
+    IReadOnlyList<string>? MediaIds, int? PublishAfterSeconds = null, bool? PublishOnNextCheckin = null);
 
 public static class CheckinEndpoints
 {
@@ -49,6 +51,8 @@ public static class CheckinEndpoints
         if (mediaIds.Count > MediaLimits.MaxPerCheckin) errors.Add("media_ids", $"at most {MediaLimits.MaxPerCheckin} media");
         if (mediaIds.Any(m => !TimeOrderedId.IsValid(m))) errors.Add("media_ids", "contains an id that is no media id");
         if (mediaIds.Distinct(StringComparer.Ordinal).Count() != mediaIds.Count) errors.Add("media_ids", "lists a media id twice");
+        if (request.PublishAfterSeconds is { } after && after is < 10 or > 604_800) errors.Add("publish_after_seconds", "must be from 10 to 604800 (7 days)");
+        if (request.PublishAfterSeconds is not null && request.PublishOnNextCheckin == true) errors.Add("publish_on_next_checkin", "cannot be combined with publish_after_seconds");
         Visibility visibility;
         if (request.Visibility is null)
         {
@@ -80,7 +84,9 @@ public static class CheckinEndpoints
             record = await author.PostCheckin(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
                 request.AccuracyM, request.Shout, visibility, [.. mediaIds],
                 // The grain remembers the key with the check-in, so a retry after a lost response creates nothing new.
-                http.Features.Get<IdempotencyKeyFeature>()?.Key));
+                http.Features.Get<IdempotencyKeyFeature>()?.Key,
+                request.PublishAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                request.PublishOnNextCheckin == true));
         }
         catch (MediaNotAttachableException e)
         {

@@ -27,6 +27,11 @@ public sealed record CheckinResponse(
 
     /// <summary>Made inside one of the author's privacy zones: others see no place and no coordinates.</summary>
     public bool InPrivacyZone { get; init; }
+
+    /// <summary>Post later: false while held (only its author sees it); <see cref="PublishAt"/> says when it goes out (null: at the next check-in).</summary>
+    public bool Published { get; init; } = true;
+
+    public DateTimeOffset? PublishAt { get; init; }
 }
 
 /// <summary>
@@ -44,7 +49,8 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
 
         var records = await Task.WhenAll(visible.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
         var accounts = await AccountsAsync(records.Where(r => r is not null).Select(r => r!.Author), viewer);
-        return records.Where(r => r is not null && relationships[r.Author].MaySee(r.Visibility))
+        var now = DateTimeOffset.UtcNow;
+        return records.Where(r => r is not null && relationships[r.Author].MaySee(r.Visibility) && (r.IsPublished(now) || r.Author == viewer))
             .Select(r => ToResponse(r!, accounts[r!.Author], viewer)).ToList();
     }
 
@@ -71,7 +77,8 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
             return null;
         }
         var relationship = await RelationshipAsync(record.Author, viewer);
-        if (!relationship.MaySee(record.Visibility))
+        // Post later: until it is published, only its author knows it exists.
+        if (!relationship.MaySee(record.Visibility) || (!record.IsPublished(DateTimeOffset.UtcNow) && record.Author != viewer))
         {
             return null;
         }
@@ -119,6 +126,8 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
         {
             Uri = RemoteAccounts.IsRemote(r.Author) ? null : urls.Note(r.Author, r.Id),
             InPrivacyZone = r.InPrivacyZone,
+            Published = r.IsPublished(DateTimeOffset.UtcNow),
+            PublishAt = r.PublishAt,
         };
     }
 }

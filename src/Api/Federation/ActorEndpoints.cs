@@ -66,7 +66,8 @@ public static class ActorEndpoints
         var entries = await grains.GetGrain<IUserGrain>(account.Username).GetHistory(new PageQuery(max_id, null, null, PageSize),
             includeFollowersOnly: false, includePrivate: false);
         var records = await Task.WhenAll(entries.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
-        var items = records.OfType<CheckinRecord>().Where(r => r.Visibility == Visibility.Public).Select(r => (JsonNode)renderer.Create(r)).ToArray();
+        var items = records.OfType<CheckinRecord>().Where(r => r.Visibility == Visibility.Public && r.IsPublished(DateTimeOffset.UtcNow))
+            .Select(r => (JsonNode)renderer.Create(r)).ToArray();
         foreach (var item in items)
         {
             item.AsObject().Remove("@context");
@@ -127,6 +128,7 @@ public static class ActorEndpoints
     {
         var record = await grains.GetGrain<ICheckinGrain>(id).Get();
         if (record is null || record.Author != AccountRules.Key(username) || record.Visibility != Visibility.Public ||
+            !record.IsPublished(DateTimeOffset.UtcNow) ||
             await Account(username, grains) is null)
         {
             return Problem.NotFound($"No public check-in '{id}'.");

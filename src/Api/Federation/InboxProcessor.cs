@@ -92,7 +92,7 @@ public sealed partial class InboxProcessor(
         var checkin = grains.GetGrain<ICheckinGrain>(checkinId);
         var record = await checkin.Get();
         // Only what the liker may see: public check-ins, or followers-only ones of an author they follow.
-        if (record is null || record.Author != author || record.Visibility == Visibility.Private ||
+        if (record is null || record.Author != author || record.Visibility == Visibility.Private || !record.IsPublished(clock.GetUtcNow()) ||
             (record.Visibility == Visibility.Followers && !await graph.IsFollowerAsync(author, signer.Id)))
         {
             return;

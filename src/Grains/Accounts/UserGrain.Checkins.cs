@@ -39,9 +39,14 @@ public sealed partial class UserGrain
         // this grain writes this author's check-ins, and its history is the list of those that committed.
         IReadOnlyList<MediaAttachment> media = checkin.MediaIds.Count == 0 ? []
             : await mediaAttachments.AttachAsync(Key, id, checkin.MediaIds, IsCommitted);
+        // Post later: held until a time, or until the next check-in (this one releases the earlier ones, below).
+        var publishAt = checkin.PublishDelay is { } delay && !checkin.UntilNextCheckin ? now + delay : (DateTimeOffset?)null;
+        var held = publishAt is not null || checkin.UntilNextCheckin;
         var record = new CheckinRecord(id, Key, checkin.Place, checkin.Latitude, checkin.Longitude, checkin.AccuracyM,
             checkin.Shout, checkin.Visibility, checkin.MediaIds, now, 0, media,
-            InPrivacyZone: PrivacyZone.Covers(state.State.PrivacyZones, checkin.Latitude, checkin.Longitude, checkin.Place));
+            InPrivacyZone: PrivacyZone.Covers(state.State.PrivacyZones, checkin.Latitude, checkin.Longitude, checkin.Place),
+            PublishAt: publishAt, HeldUntilNext: checkin.UntilNextCheckin);
+        var released = await ReleaseUntilNext(now);
 
         var grain = GrainFactory.GetGrain<ICheckinGrain>(id);
         await grain.Create(record);
@@ -49,7 +54,17 @@ public sealed partial class UserGrain
 
         var entry = new CheckinEntry(id, Key, checkin.Visibility);
         state.State.Checkins.Add(entry);
-        state.State.PendingFanout.Add(record.ToEvent());
+        var heldBefore = state.State.Held.ToList();
+        state.State.Held.RemoveAll(h => released.ContainsKey(h.CheckinId));
+        state.State.PendingFanout.AddRange(released.Values.Select(r => r.ToEvent()));
+        if (held)
+        {
+            state.State.Held.Add(new HeldCheckin(id, publishAt));
+        }
+        else
+        {
+            state.State.PendingFanout.Add(record.ToEvent());
+        }
         PruneSettledFanout(); // rides along with this write instead of costing one of its own
         var previousLast = state.State.LastCheckinId;
         state.State.LastCheckinId = id;
@@ -65,7 +80,8 @@ public sealed partial class UserGrain
         catch (Exception e)
         {
             state.State.Checkins.Remove(entry);
-            state.State.PendingFanout.RemoveAt(state.State.PendingFanout.Count - 1);
+            state.State.PendingFanout.RemoveAll(e => e.CheckinId == id || released.ContainsKey(e.CheckinId));
+            state.State.Held = heldBefore;
             state.State.LastCheckinId = previousLast;
             if (checkin.IdempotencyKey is not null)
             {
@@ -90,6 +106,7 @@ public sealed partial class UserGrain
             throw;
         }
         ScheduleFanout();
+        SchedulePublishing();
         return record;
     }
 

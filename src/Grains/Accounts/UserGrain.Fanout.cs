@@ -37,6 +37,11 @@ public sealed partial class UserGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == PublishReminder)
+        {
+            await PublishDue();
+            return;
+        }
         if (reminderName != FanoutReminder)
         {
             return;

@@ -31,6 +31,7 @@ public sealed partial class UserGrain(
         {
             ScheduleFanout();
         }
+        SchedulePublishing();
     }
 
     public async Task<AccountView?> Register(NewAccount account)
@@ -126,7 +127,13 @@ public sealed class UserState
     [Id(14)] public Dictionary<string, KeyedCheckin> CheckinKeys { get; set; } = [];
     /// <summary>Where this user's check-ins are shown without place and coordinates (PrivacyZone).</summary>
     [Id(15)] public List<PrivacyZone> PrivacyZones { get; set; } = [];
+    /// <summary>Post later: check-ins written but not yet shown to anyone else (UserGrain.PostLater.cs).</summary>
+    [Id(16)] public List<HeldCheckin> Held { get; set; } = [];
 }
+
+/// <summary>A held check-in: published at <see cref="PublishAt"/>, or at the author's next check-in when that is null.</summary>
+[GenerateSerializer, Alias("herenow.held-checkin")]
+public sealed record HeldCheckin([property: Id(0)] string CheckinId, [property: Id(1)] DateTimeOffset? PublishAt);
 
 [GenerateSerializer, Alias("herenow.keyed-checkin")]
 public sealed record KeyedCheckin([property: Id(0)] string CheckinId, [property: Id(1)] DateTimeOffset CreatedAt);

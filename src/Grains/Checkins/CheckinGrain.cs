@@ -44,6 +44,21 @@ public sealed class CheckinGrain(
         await state.WriteStateAsync();
     }
 
+    public async Task<CheckinRecord?> Publish(DateTimeOffset at)
+    {
+        if (Current() is not { } current)
+        {
+            return null;
+        }
+        if (current.IsPublished(at))
+        {
+            return current;
+        }
+        state.State.Record = state.State.Record! with { PublishAt = at, HeldUntilNext = false };
+        await state.WriteStateAsync();
+        return Current();
+    }
+
     private CheckinRecord? Current() =>
         state.State.Record is { } record && !state.State.Deleted ? record with { LikesCount = state.State.Likes.Count } : null;
 }

@@ -21,7 +21,10 @@ public sealed record NewCheckin(
     [property: Id(5)] Visibility Visibility,
     [property: Id(6)] IReadOnlyList<string> MediaIds,
     // The caller's Idempotency-Key, if any: a second post with it returns the first check-in (UserGrain.PostCheckin).
-    [property: Id(7)] string? IdempotencyKey = null);
+    [property: Id(7)] string? IdempotencyKey = null,
+    // Post later: shown to others (feeds, place, federation) only after this delay, or only once the author checks in again.
+    [property: Id(8)] TimeSpan? PublishDelay = null,
+    [property: Id(9)] bool UntilNextCheckin = false);
 
 [GenerateSerializer, Alias("herenow.checkin")]
 public sealed record CheckinRecord(
@@ -39,8 +42,14 @@ public sealed record CheckinRecord(
     // The attached photos as they were when attached, in MediaIds order; null in records stored before media existed.
     [property: Id(11)] IReadOnlyList<MediaAttachment>? Media = null,
     // Made inside one of the author's privacy zones: shown to others and federated without place and coordinates.
-    [property: Id(12)] bool InPrivacyZone = false)
+    [property: Id(12)] bool InPrivacyZone = false,
+    // Post later: when it became (or becomes) visible to others; null: at once. Held: until the author's next check-in.
+    [property: Id(13)] DateTimeOffset? PublishAt = null,
+    [property: Id(14)] bool HeldUntilNext = false)
 {
+    /// <summary>Whether anyone but the author may see it yet ("post later", the check-out idea).</summary>
+    public bool IsPublished(DateTimeOffset now) => !HeldUntilNext && (PublishAt is null || PublishAt <= now);
+
     public CheckinEvent ToEvent(bool deleted = false) => new(Id, Author, Place.Id, Visibility, CreatedAt, deleted, InPrivacyZone);
 }
 

@@ -18,4 +18,7 @@ public interface ICheckinGrain : IGrainWithStringKey
     Task<CheckinRecord?> SetLike(string username, bool liked);
 
     Task MarkDeleted();
+
+    /// <summary>Post later: the check-in is published now (its hold ends); returns the record, or null when deleted.</summary>
+    Task<CheckinRecord?> Publish(DateTimeOffset at);
 }

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Herenow.Tests.Support;
+
+namespace Herenow.Tests.Security;
+
+/// <summary>
+/// Post later (the "check out" idea): a held check-in is acknowledged and durable at once, but nobody else — feeds,
+/// the place, the global feed, a direct read — learns of it until its delay passes or its author checks in again.
+/// </summary>
+public sealed class PostLaterTests(ApiHost api) : IClassFixture<ApiHost>
+{
+    private readonly HttpClient http = api.Http;
+
+    private async Task<JsonElement> Post(string token, string place, object extra)
+    {
+        var body = new Dictionary<string, object?> { ["place_id"] = place, ["latitude"] = 52.52, ["longitude"] = 13.405, ["visibility"] = "public" };
+        foreach (var property in extra.GetType().GetProperties())
+        {
+            body[property.Name] = property.GetValue(extra);
+        }
+        var response = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", token, body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<bool> InHome(string token, string id) => (await http.GetJsonAsync("/api/v1/feeds/home", token)).Ids().Contains(id);
+
+    [Fact]
+    public async Task A_checkin_held_until_the_next_one_is_hidden_from_everyone_else_until_then()
+    {
+        var alice = await http.SignUpAsync("later_alice");
+        var bob = await http.SignUpAsync("later_bob");
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/later_alice/follow", bob)).StatusCode);
+        var place = await http.CreatePlaceAsync(alice, "Hidden Bar");
+
+        var held = await Post(alice, place, new { shout = "here, quietly", publish_on_next_checkin = true });
+        var id = held.GetProperty("id").GetString()!;
+        Assert.False(held.GetProperty("published").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", alice)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", bob)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", null)).StatusCode);
+        Assert.DoesNotContain(id, (await http.GetJsonAsync("/api/v1/accounts/later_alice/checkins", bob)).Ids());
+
+        // A normal check-in is a marker: once it reached Bob's feed, the held one would have too if it had been sent.
+        var marker = (await Post(alice, place, new { shout = "elsewhere" })).GetProperty("id").GetString()!;
+        Assert.True(await Eventually(() => InHome(bob, marker)));
+        // ...but that check-in was also the "next" one: now the held one goes out.
+        Assert.True(await Eventually(() => InHome(bob, id)), "the released check-in did not reach the follower");
+        var seen = await http.GetJsonAsync($"/api/v1/checkins/{id}", null);
+        Assert.True(seen.GetProperty("published").GetBoolean());
+        Assert.True(await Eventually(async () => (await http.GetJsonAsync($"/api/v1/places/{place}", null)).GetProperty("stats").GetProperty("checkins_count").GetInt32() == 2));
+    }
+
+    [Fact]
+    public async Task A_checkin_held_for_a_delay_goes_out_when_it_passes()
+    {
+        var carol = await http.SignUpAsync("later_carol");
+        var dave = await http.SignUpAsync("later_dave");
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/later_carol/follow", dave)).StatusCode);
+        var place = await http.CreatePlaceAsync(carol, "Delayed Café");
+
+        var held = await Post(carol, place, new { publish_after_seconds = 10 });
+        var id = held.GetProperty("id").GetString()!;
+        Assert.False(held.GetProperty("published").GetBoolean());
+        Assert.True(held.GetProperty("publish_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(await InHome(dave, id));
+        Assert.Equal(0, (await http.GetJsonAsync($"/api/v1/places/{place}", null)).GetProperty("stats").GetProperty("here_now_count").GetInt32());
+
+        Assert.True(await Eventually(() => InHome(dave, id), TimeSpan.FromSeconds(40)), "the delayed check-in never reached the follower");
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Hold_options_are_validated()
+    {
+        var erin = await http.SignUpAsync("later_erin");
+        var place = await http.CreatePlaceAsync(erin, "Anywhere");
+        var body = new { place_id = place, latitude = 52.52, longitude = 13.405, publish_after_seconds = 5 };
+        await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", erin, body), HttpStatusCode.UnprocessableEntity);
+        var both = new { place_id = place, latitude = 52.52, longitude = 13.405, publish_after_seconds = 60, publish_on_next_checkin = true };
+        await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", erin, both), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(0, (await http.GetJsonAsync("/api/v1/accounts/later_erin/checkins", erin)).GetArrayLength());
+    }
+
+    private static async Task<bool> Eventually(Func<Task<bool>> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+}
