@@ -325,6 +325,114 @@ public sealed class FuzzApiTests(ApiHost api, ITestOutputHelper output) : IClass
             print: s => $"{s.ContentType} {s.File.Length} bytes: {Convert.ToHexString(s.File.AsSpan(0, Math.Min(64, s.File.Length)))}");
     }
 
+    /// <summary>Multipart forms gone wrong: odd descriptions (NUL, lone surrogates, long), repeated or missing parts, a broken body.</summary>
+    [Fact]
+    public async Task Upload_hostile_multipart_forms()
+    {
+        var token = await http.SignUpAsync("fzforms");
+        var description = Gen.OneOf(Gen.String[0, 60], Gen.Const("a\0b"), Gen.Const("\ud800"), Gen.Const(new string('d', 1501)), Gen.Const(""));
+        var gen = Gen.Select(description.Array[0, 3], Gen.Int[0, 3], Gen.OneOf(Gen.Const("file"), Gen.Const("File"), Gen.Const("photo"), Gen.Const("_")),
+            Gen.Int[0, 5]);
+        await gen.SampleAsync(async (descriptions, files, fileField, breakage) =>
+        {
+            var before = await Counts();
+            var form = new MultipartFormDataContent("fuzz-boundary");
+            for (var i = 0; i < files; i++)
+            {
+                var part = new ByteArrayContent(Valid.Value.Jpeg);
+                part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+                form.Add(part, fileField, "photo.jpg");
+            }
+            foreach (var d in descriptions) form.Add(new StringContent(d), "description");
+            HttpContent content = form;
+            if (breakage == 0)
+            {
+                // Cut off mid-body.
+                var bytes = await form.ReadAsByteArrayAsync();
+                content = new ByteArrayContent(bytes[..(bytes.Length / 2)]);
+                content.Headers.ContentType = form.Headers.ContentType;
+            }
+            else if (breakage == 1)
+            {
+                content = new ByteArrayContent(await form.ReadAsByteArrayAsync());
+                content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=\"other\"");
+            }
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/media") { Content = content };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var response = await http.SendAsync(request);
+            var status = (int)response.StatusCode;
+            Assert.True(status is 201 or 400 or 413 or 415 or 422, $"{status}: {await response.Content.ReadAsStringAsync()}");
+            if (status == 201) return;
+            await ProblemAssert.IsProblem(response, (HttpStatusCode)status);
+            Assert.Equal(before, await Counts());
+        }, iter: 60, threads: 1, writeLine: output.WriteLine);
+    }
+
+    /// <summary>Found by <see cref="Upload_hostile_multipart_forms"/>: a body cut off before its closing boundary was a 500.</summary>
+    [Fact]
+    public async Task A_truncated_multipart_body_is_400_and_stores_nothing()
+    {
+        var token = await http.SignUpAsync("fztruncated");
+        var before = await Counts();
+        using var form = AuthzScenario.JpegForm();
+        var bytes = await form.ReadAsByteArrayAsync();
+        var content = new ByteArrayContent(bytes[..(bytes.Length / 2)]);
+        content.Headers.ContentType = form.Headers.ContentType;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/media") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        await ProblemAssert.IsProblem(await http.SendAsync(request), HttpStatusCode.BadRequest);
+        Assert.Equal(before, await Counts());
+    }
+
+    [Theory]
+    [InlineData("nul \u0000 inside")]
+    [InlineData("lone \ud800 surrogate")]
+    [InlineData("bell \u0007")]
+    public async Task An_odd_description_is_never_a_5xx(string description)
+    {
+        var token = await http.SignUpAsync("fzdescription");
+        var before = await Counts();
+        using var form = AuthzScenario.JpegForm();
+        form.Add(new StringContent(description), "description");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/media") { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await http.SendAsync(request);
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.UnprocessableEntity,
+            $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        if (response.StatusCode == HttpStatusCode.UnprocessableEntity) Assert.Equal(before, await Counts());
+    }
+
+    /// <summary>A NUL in every free-text field: refused or stored, never a 5xx (PostgreSQL refuses NUL in text).</summary>
+    [Fact]
+    public async Task A_nul_in_any_free_text_field_is_never_a_5xx()
+    {
+        var token = await http.SignUpAsync("fznul");
+        var place = await http.CreatePlaceAsync(token, "Fuzz NUL place");
+        const string Nul = "a\u0000b";
+        var requests = new (HttpMethod Method, string Path, object Body)[]
+        {
+            (HttpMethod.Post, "/api/v1/accounts", new { username = "fznul_new", password = ApiCalls.Password, display_name = Nul }),
+            (HttpMethod.Post, "/api/v1/accounts", new { username = "fznul_new", password = "0123456789" + Nul }),
+            (HttpMethod.Post, "/api/v1/sessions", new { username = "fznul", password = ApiCalls.Password + Nul }),
+            (HttpMethod.Patch, "/api/v1/accounts/me", new { note = Nul }),
+            (HttpMethod.Patch, "/api/v1/accounts/me", new { display_name = Nul }),
+            (HttpMethod.Post, "/api/v1/places", new { name = Nul, latitude = 52.52, longitude = 13.405 }),
+            (HttpMethod.Post, "/api/v1/places", new { name = "ok", latitude = 52.52, longitude = 13.405, category = Nul, address = Nul }),
+            (HttpMethod.Post, "/api/v1/checkins", new { place_id = place, latitude = 52.52, longitude = 13.405, shout = Nul }),
+            (HttpMethod.Post, "/api/v1/checkins", new { place_id = place + Nul, latitude = 52.52, longitude = 13.405 }),
+        };
+        var failures = new List<string>();
+        foreach (var (method, path, body) in requests)
+        {
+            var response = await http.CallAsync(method, path, token, body);
+            if ((int)response.StatusCode >= 500) failures.Add($"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        // What was stored reads back.
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, "/api/v1/accounts/fznul/checkins", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, "/api/v1/accounts/me", token)).StatusCode);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     private async Task<(long Media, long Blobs)> Counts() => (
         await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM media"),
         await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM media_blobs"));
