@@ -267,6 +267,34 @@ public sealed class FuzzApiTests(ApiHost api, ITestOutputHelper output) : IClass
         }, iter: Iterations, threads: 1, writeLine: output.WriteLine);
     }
 
+    /// <summary>Idempotency-Key on creating POSTs and Last-Event-ID on streams: any printable value is answered, never a 5xx.</summary>
+    [Fact]
+    public async Task Hostile_idempotency_keys_and_last_event_ids()
+    {
+        var token = await http.SignUpAsync("fzheaders");
+        var value = Gen.OneOf(Gen.Char[' ', '~'].Array[0, 300].Select(a => new string(a)), Gen.Const("\"\""), Gen.Const("\""),
+            Gen.Const("01ARZ3NDEKTSV4RRFFQ69G5FAV"), Gen.Const(new string('k', 256)));
+        await Gen.Select(value, Gen.Int[0, 2]).SampleAsync(async (header, which) =>
+        {
+            using var request = which switch
+            {
+                0 => new HttpRequestMessage(HttpMethod.Post, "/api/v1/places")
+                {
+                    Content = JsonContent.Create(new { name = "Keyed place", latitude = 52.52, longitude = 13.405 }),
+                },
+                1 => new HttpRequestMessage(HttpMethod.Post, "/api/v1/checkins") { Content = JsonContent.Create(new { place_id = "nope" }) },
+                _ => new HttpRequestMessage(HttpMethod.Get, "/api/v1/streaming/global"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            request.Headers.TryAddWithoutValidation(which == 2 ? "Last-Event-ID" : Herenow.Api.Idempotency.IdempotencyKey.HeaderName, header);
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+            var status = (int)response.StatusCode;
+            Assert.True(status < 500, $"{status} for {header}");
+            if (status >= 400) Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }, iter: 80, threads: 1, writeLine: output.WriteLine);
+    }
+
     // ---- Images ----
 
     private static readonly Lazy<(byte[] Jpeg, byte[] Png, byte[] WebP)> Valid = new(() =>
