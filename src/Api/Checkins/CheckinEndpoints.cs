@@ -64,7 +64,8 @@ public static class CheckinEndpoints
         }
         if (errors.Any) return errors.ToResult();
 
-        var details = request.PlaceId!.Length <= 64 ? await places.GetAsync(request.PlaceId) : null;
+        // Only plausible ids reach the database (a NUL in one was a 503 from PostgreSQL).
+        var details = Places.PlaceRules.IsPlausibleId(request.PlaceId!) ? await places.GetAsync(request.PlaceId!) : null;
         if (details is null)
         {
             errors.Add("place_id", "no such place");

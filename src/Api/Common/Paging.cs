@@ -26,6 +26,9 @@ public static class Paging
             var value = request.Query[name].ToString();
             if (value.Length == 0) return null;
             if (value.Length > 64) errors.Add(name, "is too long");
+            // Ids reach grains and SQL: PostgreSQL refuses NUL in text (which surfaced as a 500), and no id of ours has
+            // control characters or lone surrogates.
+            else if (value.Any(c => char.IsControl(c) || char.IsSurrogate(c))) errors.Add(name, "is not an id from this API");
             return value;
         }
         var query = new PageQuery(Id("max_id"), Id("since_id"), Id("min_id"), limit);

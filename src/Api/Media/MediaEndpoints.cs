@@ -61,6 +61,11 @@ public static class MediaEndpoints
         {
             return Problem.BadRequest($"The multipart body is malformed: {e.Message}");
         }
+        catch (IOException e) when (e is not BadHttpRequestException && !ct.IsCancellationRequested)
+        {
+            // A body that ends before its closing boundary (BadHttpRequestException, e.g. Kestrel's 413, is answered as such).
+            return Problem.BadRequest($"The multipart body is malformed: {e.Message}");
+        }
 
         var errors = new FieldErrors();
         var file = form.Files.GetFile("file");
@@ -72,6 +77,11 @@ public static class MediaEndpoints
         if (description is { Length: > MediaLimits.MaxDescriptionLength })
         {
             errors.Add("description", $"must be at most {MediaLimits.MaxDescriptionLength} characters");
+        }
+        else if (description is not null && description.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            // PostgreSQL refuses NUL in text: it was a 503 ("retry") for a request that can never succeed.
+            errors.Add("description", "must not contain control characters other than line breaks and tabs");
         }
         if (errors.Any) return errors.ToResult();
         if (file!.Length > MediaLimits.MaxFileBytes)
