@@ -201,7 +201,16 @@ public sealed class FuzzInboxTests(FederatedApiHost api, ITestOutputHelper outpu
     [Fact]
     public async Task An_oversized_or_deeply_nested_activity_is_refused()
     {
-        await PostAsync("/inbox", new SignedSample([], new byte[2 * 1024 * 1024]), HttpStatusCode.RequestEntityTooLarge);
+        // Over the 1 MiB inbox limit the server answers 413 as soon as it sees Content-Length and closes the
+        // connection without reading the body; over a real socket a client still sending may see that close instead
+        // of the answer (LimitsBodyTests checks the 413 document itself, in memory). Either way: refused, never a 5xx.
+        try
+        {
+            await PostAsync("/inbox", new SignedSample([], new byte[2 * 1024 * 1024]), HttpStatusCode.RequestEntityTooLarge);
+        }
+        catch (HttpRequestException e) when (e.InnerException is HttpIOException)
+        {
+        }
         var deep = Encoding.UTF8.GetBytes(new string('[', 5000) + new string(']', 5000));
         await PostAsync("/inbox", new SignedSample(new Dictionary<string, string> { ["signature"] = "keyId=\"x\"" }, deep), HttpStatusCode.Unauthorized);
     }
