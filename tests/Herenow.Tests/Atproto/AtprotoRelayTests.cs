@@ -40,7 +40,7 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
             $"SELECT count(*) FROM atproto_accounts WHERE position(convert_to('{account.AppPassword}', 'UTF8') in app_password) > 0"));
 
         var place = await http.CreatePlaceAsync(token, "Brandenburger Tor", 52.5163, 13.3777);
-        var photo = await UploadPhoto(token, "The gate at dusk");
+        var photo = await http.UploadPhotoAsync(token, "The gate at dusk", 800, 600);
         var created = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", token, new
         {
             place_id = place, latitude = 52.5162, longitude = 13.3778, shout = "Finally here!", visibility = "public", media_ids = new[] { photo },
@@ -107,21 +107,6 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
             new { federation = new { atproto = new { handle = "x" } } }), HttpStatusCode.UnprocessableEntity);
         Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Patch, "/api/v1/accounts/me", token,
             new { federation = new { atproto = (object?)null } })).StatusCode);
-    }
-
-    private async Task<string> UploadPhoto(string token, string description)
-    {
-        using var image = TestImages.Gradient(800, 600);
-        using var form = new MultipartFormDataContent();
-        var part = new ByteArrayContent(TestImages.Jpeg(image));
-        part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        form.Add(part, "file", "gate.jpg");
-        form.Add(new StringContent(description), "description");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/media") { Content = form };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
     private static async Task<JsonElement> Eventually(Func<Task<JsonElement?>> read, AtprotoPds pds)

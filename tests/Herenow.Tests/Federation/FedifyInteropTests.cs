@@ -39,7 +39,7 @@ public sealed class FedifyInteropTests(FederatedApiHost api) : IClassFixture<Fed
 
         // A public check-in with a photo: Fedify's own parser sees the Place and the Image.
         var place = await http.CreatePlaceAsync(token, "Café Fedify", 52.5096, 13.3760);
-        var media = await UploadPhoto(token, "A flat white on the terrace");
+        var media = await http.UploadPhotoAsync(token, "A flat white on the terrace", 640, 480);
         var created = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", token, new
         {
             place_id = place, latitude = 52.5097, longitude = 13.3761, accuracy_m = 12.0, shout = "Flat white <3",
@@ -138,21 +138,6 @@ public sealed class FedifyInteropTests(FederatedApiHost api) : IClassFixture<Fed
         await Eventually(async () => (await http.GetJsonAsync($"/api/v1/checkins/{checkin}", null)).GetProperty("likes_count").GetInt32() == 1, "the Like was not counted.\n" + peer.Output);
         await peer.UnlikeAsync("liker", note, author, likeId);
         await Eventually(async () => (await http.GetJsonAsync($"/api/v1/checkins/{checkin}", null)).GetProperty("likes_count").GetInt32() == 0, "the Undo(Like) was not counted.\n" + peer.Output);
-    }
-
-    private async Task<string> UploadPhoto(string token, string description)
-    {
-        using var image = TestImages.Gradient(640, 480);
-        using var form = new MultipartFormDataContent();
-        var part = new ByteArrayContent(TestImages.Jpeg(image));
-        part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        form.Add(part, "file", "photo.jpg");
-        form.Add(new StringContent(description), "description");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/media") { Content = form };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
     private async Task<JsonElement> Collection(string path)

@@ -53,6 +53,22 @@ public static class ApiCalls
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
+    /// <summary>Uploads a generated JPEG (a gradient, so it compresses like a photo) with alt text; returns the media id.</summary>
+    public static async Task<string> UploadPhotoAsync(this HttpClient http, string token, string description, int width = 640, int height = 480)
+    {
+        using var image = TestImages.Gradient(width, height);
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(TestImages.Jpeg(image));
+        part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        form.Add(part, "file", "photo.jpg");
+        form.Add(new StringContent(description), "description");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/media") { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
     public static IEnumerable<string> Ids(this JsonElement list) =>
         list.EnumerateArray().Select(c => c.GetProperty("id").GetString()!);
 }

@@ -18,11 +18,8 @@ namespace Herenow.Tests.Support;
 /// </summary>
 public sealed class AtprotoPds : IAsyncDisposable
 {
-    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(15); // the first install compiles SQLite
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly ConcurrentDictionary<int, Process> Running = new();
-    private static readonly SemaphoreSlim InstallLock = new(1, 1);
-    private static bool installed;
 
     private readonly Process process;
     private readonly ConcurrentQueue<string> output;
@@ -65,8 +62,8 @@ public sealed class AtprotoPds : IAsyncDisposable
 
     public static async Task<AtprotoPds> StartAsync()
     {
-        var root = RepoRoot();
-        await EnsureInstalledAsync(root);
+        var root = PeerScripts.RepoRoot();
+        await PeerScripts.EnsureInstalledAsync();
         for (var attempt = 1; ; attempt++)
         {
             var (plcPort, pdsPort, controlPort) = (SiloProcess.FreePort(), SiloProcess.FreePort(), SiloProcess.FreePort());
@@ -128,64 +125,7 @@ public sealed class AtprotoPds : IAsyncDisposable
         }
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException($"No repository (Orleans.sln) above {AppContext.BaseDirectory}.");
-    }
 
-    /// <summary>
-    /// Runs <c>scripts/peers.sh install</c> once per test run: quick when all is in place, a few minutes the first time
-    /// (better-sqlite3 compiles from source). The script takes a file lock, so this may run beside FedifyPeer's.
-    /// </summary>
-    private static async Task EnsureInstalledAsync(string root)
-    {
-        await InstallLock.WaitAsync();
-        try
-        {
-            if (installed) return;
-            var start = new ProcessStartInfo("bash")
-            {
-                WorkingDirectory = root,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.ArgumentList.Add(Path.Combine(root, "scripts", "peers.sh"));
-            start.ArgumentList.Add("install");
-            using var process = new Process { StartInfo = start };
-            var text = new StringBuilder();
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            using var timeout = new CancellationTokenSource(InstallTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"AT Protocol PDS could not be started: scripts/peers.sh install took over {InstallTimeout.TotalMinutes} min.\n{text}");
-            }
-            process.WaitForExit(); // drains the output
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"AT Protocol PDS could not be started: scripts/peers.sh install exited with {process.ExitCode}.\n{text}");
-            }
-            installed = true;
-        }
-        finally
-        {
-            InstallLock.Release();
-        }
-    }
 
     // ------------------------------------------------------------------------------------------------ control API
 

@@ -21,12 +21,8 @@ public sealed class FedifyPeer : IAsyncDisposable
     public const string Rfc9421 = "rfc9421";
     public const string DraftCavage = "draft-cavage-http-signatures-12";
 
-    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly ConcurrentDictionary<int, Process> Running = new();
-    private static readonly HashSet<int> HandedOut = [];
-    private static readonly SemaphoreSlim InstallLock = new(1, 1);
-    private static bool installed;
 
     private readonly Process process;
     private readonly ConcurrentQueue<string> output;
@@ -67,11 +63,11 @@ public sealed class FedifyPeer : IAsyncDisposable
     /// <see cref="Rfc9421"/> or <see cref="DraftCavage"/>; on a 401 it retries with the other one.</param>
     public static async Task<FedifyPeer> StartAsync(string firstKnock = Rfc9421)
     {
-        var root = RepoRoot();
-        await EnsureInstalledAsync(root);
+        var root = PeerScripts.RepoRoot();
+        await PeerScripts.EnsureInstalledAsync();
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = SiloProcess.FreePort();
             var output = new ConcurrentQueue<string>();
             var start = new ProcessStartInfo("bash")
             {
@@ -126,88 +122,8 @@ public sealed class FedifyPeer : IAsyncDisposable
         return false;
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Orleans.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException($"No repository (Orleans.sln) above {AppContext.BaseDirectory}.");
-    }
 
-    /// <summary>
-    /// Runs <c>scripts/peers.sh install</c> once per test run (a few hundredths of a second when all is in place; it
-    /// also brings a stale install up to date with tests/peers/fedify/package-lock.json).
-    /// </summary>
-    private static async Task EnsureInstalledAsync(string root)
-    {
-        await InstallLock.WaitAsync();
-        try
-        {
-            if (installed) return;
-            var start = new ProcessStartInfo("bash")
-            {
-                WorkingDirectory = root,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.ArgumentList.Add(Path.Combine(root, "scripts", "peers.sh"));
-            start.ArgumentList.Add("install");
-            using var process = new Process { StartInfo = start };
-            var text = new StringBuilder();
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            using var timeout = new CancellationTokenSource(InstallTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"Fedify peer could not be installed: scripts/peers.sh install took over {InstallTimeout.TotalMinutes} min.\n{text}");
-            }
-            process.WaitForExit(); // drains the output
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"Fedify peer could not be installed: scripts/peers.sh install exited with {process.ExitCode}.\n{text}");
-            }
-            installed = true;
-        }
-        finally
-        {
-            InstallLock.Release();
-        }
-    }
 
-    /// <summary>A free loopback port below the kernel's ephemeral range (32768 and up), like the silo processes use.</summary>
-    private static int FreePort()
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            lock (HandedOut)
-            {
-                if (!HandedOut.Add(port)) continue;
-            }
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // taken: try another
-            }
-        }
-        throw new InvalidOperationException("No free loopback port between 20000 and 32000.");
-    }
 
     // ------------------------------------------------------------------------------------------------ control API
 
