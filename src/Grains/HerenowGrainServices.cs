@@ -14,6 +14,8 @@ public static class HerenowGrainServices
         services.AddSingleton<Cluster.SiloDeaths>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.SiloDeaths>());
         services.AddHerenowFederation();
+        services.AddOptions<Accounts.Deletion.AccountDeletionOptions>().BindConfiguration(Accounts.Deletion.AccountDeletionOptions.Section);
+        services.AddSingleton<Accounts.Deletion.AccountErasure>();
         return services;
     }
 }

@@ -7,6 +7,12 @@ namespace Herenow.Api.Accounts;
 
 public sealed record CreateAccountRequest(string? Username, string? Password, string? DisplayName);
 
+/// <summary>DELETE /api/v1/accounts/me: the password again, so that a leaked token alone cannot erase an account.</summary>
+public sealed record DeleteAccountRequest(string? Password);
+
+/// <summary>202 to a deletion: the saga is recorded and the account locked; the rest completes in the background.</summary>
+public sealed record AccountDeletionResponse(string Username, string Status, DateTimeOffset RequestedAt);
+
 public sealed record AccountResponse(
     string Id,
     string Username,

@@ -5,6 +5,8 @@ using Herenow.Api.Federation;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
+using Herenow.Grains.Accounts.Deletion;
+using Microsoft.AspNetCore.Mvc;
 using Herenow.Grains.Common;
 using Herenow.Grains.Federation.Atproto;
 
@@ -22,9 +24,15 @@ public static class AccountEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
         accounts.MapGet("/me", GetMe).RequireAuthorization().Produces<MeResponse>();
         accounts.MapPatch("/me", UpdateMe).RequireAuthorization().Produces<MeResponse>();
+        accounts.MapDelete("/me", DeleteMe).RequireAuthorization()
+            .Accepts<DeleteAccountRequest>("application/json")
+            .Produces<AccountDeletionResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
         accounts.MapGet("/{username}", GetAccount)
             .Produces<AccountResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone);
         accounts.MapPost("/{username}/follow", Follow).RequireAuthorization();
         accounts.MapDelete("/{username}/follow", Unfollow).RequireAuthorization();
         accounts.MapPost("/{username}/block", Block).RequireAuthorization();
@@ -47,9 +55,42 @@ public static class AccountEndpoints
         var user = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
         var displayName = string.IsNullOrWhiteSpace(request.DisplayName) ? username : request.DisplayName.Trim();
         var created = await user.Register(new NewAccount(username, displayName, passwords.Hash(request.Password!)));
-        return created is null
-            ? Problem.Conflict($"The username '{username}' is taken.")
-            : Results.Created($"/api/v1/accounts/{created.Username}", AccountResponse.From(created));
+        if (created is not null)
+        {
+            return Results.Created($"/api/v1/accounts/{created.Username}", AccountResponse.From(created));
+        }
+        return await user.GetDeletion() is { } deleted
+            ? Problem.Conflict(deleted.NameReservedUntil is { } until
+                ? $"The username '{username}' belonged to a deleted account; it can be registered again after {until:yyyy-MM-dd'T'HH:mm:ss'Z'}."
+                : $"The username '{username}' belongs to an account being deleted.")
+            : Problem.Conflict($"The username '{username}' is taken.");
+    }
+
+    /// <summary>
+    /// Starts the deletion saga (docs/adr/0020-account-deletion.md). 202: the request is durable and the account locked
+    /// (sessions, profile, sign-in); the data, the federated copies and the AT records go in the background.
+    /// </summary>
+    private static async Task<IResult> DeleteMe([FromBody] DeleteAccountRequest? request, ClaimsPrincipal user, IGrainFactory grains, PasswordHashing passwords)
+    {
+        if (string.IsNullOrEmpty(request?.Password))
+        {
+            return new FieldErrorsBuilder("password", "is required: deleting an account asks for its password again").Result;
+        }
+        var caller = user.Caller()!;
+        var grain = grains.GetGrain<IUserGrain>(caller);
+        var hash = await grain.GetPasswordHash();
+        var account = await grain.GetAccount(caller);
+        if (hash is null || account is null)
+        {
+            return Problem.NotFound("The account no longer exists.");
+        }
+        if (request.Password.Length > AccountRules.MaxPasswordLength || !passwords.Verify(hash, request.Password))
+        {
+            return Results.Problem(title: "Forbidden", detail: "The password is wrong.", statusCode: StatusCodes.Status403Forbidden);
+        }
+        var status = await grains.GetGrain<IAccountDeletionGrain>(account.Id).Start(caller);
+        return Results.Accepted($"/api/v1/accounts/{account.Username}",
+            new AccountDeletionResponse(account.Username, "deleting", status.RequestedAt));
     }
 
     /// <summary>404 for unknown accounts and for accounts that block the caller: a blocked user sees nothing.</summary>
@@ -61,8 +102,13 @@ public static class AccountEndpoints
                 ? Results.Ok(RemoteAccounts.View(actor))
                 : Problem.NotFound($"No fediverse account '{username}' could be found.");
         }
-        return await VisibleAccount(username, user.Caller(), grains) is { } account
-            ? Results.Ok(AccountResponse.From(account))
+        if (await VisibleAccount(username, user.Caller(), grains) is { } account)
+        {
+            return Results.Ok(AccountResponse.From(account));
+        }
+        // Gone rather than not found: clients and servers holding the name should drop what they cached.
+        return AccountRules.IsValidUsername(username) && await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetDeletion() is not null
+            ? Problem.Gone($"The account '{username}' was deleted.")
             : Problem.NotFound($"No account '{username}'.");
     }
 

@@ -32,10 +32,26 @@ public static class ActorEndpoints
     {
         if (await Account(username, grains) is not { } account)
         {
-            return Problem.NotFound($"No account '{username}'.");
+            return await DeletedActor(username, grains, keys, renderer) ?? Problem.NotFound($"No account '{username}'.");
         }
         var pair = await keys.GetOrCreateAsync(account.Username);
         return ActivityResults.Activity(renderer.Actor(new LocalActor(account.Username, account.DisplayName, account.Note, account.CreatedAt, pair.PublicPem)));
+    }
+
+    /// <summary>
+    /// A deleted account: while its deletion saga still delivers the Deletes it signed, the actor is served bare (no
+    /// name, no profile, just what verifying a signature needs); once the key is forgotten, 410 Gone.
+    /// </summary>
+    private static async Task<IResult?> DeletedActor(string username, IGrainFactory grains, ActorKeys keys, ActivityRenderer renderer)
+    {
+        if (!AccountRules.IsValidUsername(username) ||
+            await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetDeletion() is not { } deletion)
+        {
+            return null;
+        }
+        return deletion.DeletedAt is null && await keys.FindAsync(AccountRules.Key(username)) is { } pair
+            ? ActivityResults.Activity(renderer.Actor(new LocalActor(AccountRules.Key(username), "", "", deletion.RequestedAt, pair.PublicPem)))
+            : Problem.Gone($"The account '{username}' was deleted.");
     }
 
     /// <summary>The instance actor signs our fetches (servers in authorized-fetch mode want a key for every GET).</summary>

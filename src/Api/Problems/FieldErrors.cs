@@ -30,6 +30,9 @@ public static class Problem
     public static IResult Conflict(string detail) =>
         Results.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
 
+    public static IResult Gone(string detail) =>
+        Results.Problem(title: "Gone", detail: detail, statusCode: StatusCodes.Status410Gone);
+
     public static IResult BadRequest(string detail) =>
         Results.Problem(title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
 

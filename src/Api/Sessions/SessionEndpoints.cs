@@ -58,7 +58,9 @@ public static class SessionEndpoints
 
     private static async Task<IResult> RevokeCurrent(ClaimsPrincipal user, IGrainFactory grains)
     {
-        await grains.GetGrain<ISessionGrain>(user.FindFirstValue(BearerTokenHandler.TokenHashClaim)!).Revoke();
+        var hash = user.FindFirstValue(BearerTokenHandler.TokenHashClaim)!;
+        await grains.GetGrain<ISessionGrain>(hash).Revoke();
+        await grains.GetGrain<IUserGrain>(user.Caller()!).SessionClosed(hash);
         return Results.NoContent();
     }
 }

@@ -53,6 +53,20 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>A fan-out worker handed this event to every feed (dispatch <paramref name="dispatchId"/>): it may settle.</summary>
     Task FanoutDelivered(string checkinId, bool deleted, Guid dispatchId);
     Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate);
+
+    // Account deletion (UserGrain.Deletion.cs): the steps the deletion saga runs here, each idempotent.
+    /// <summary>Null unless the account is being deleted or was deleted. Interleaves: a session grain activated by
+    /// <see cref="RevokeSessions"/> asks it while this grain waits for that session.</summary>
+    [AlwaysInterleave]
+    Task<AccountDeletionInfo?> GetDeletion();
+    Task SessionOpened(string tokenHash);
+    Task SessionClosed(string tokenHash);
+    Task LockForDeletion(DateTimeOffset requestedAt);
+    Task RevokeSessions();
+    Task<int> DeleteCheckins(int count);
+    Task<bool> IsFanoutSettled();
+    Task SeverAllFollows();
+    Task Tombstone(DateTimeOffset deletedAt, DateTimeOffset nameReservedUntil);
 }
 
 public enum FollowOutcome

@@ -137,6 +137,7 @@ public sealed partial class UserGrain
         await mediaAttachments.DetachAsync(checkinId);
         await EnsureFanoutReminder();
         state.State.Checkins.Remove(entry);
+        state.State.Held.RemoveAll(h => h.CheckinId == checkinId); // a held check-in deleted before its release stays unpublished
         state.State.PendingFanout.Add(new CheckinEvent(checkinId, Key, record?.Place.Id ?? "", entry.Visibility,
             record?.CreatedAt ?? clock.GetUtcNow(), Deleted: true, InPrivacyZone: record?.InPrivacyZone ?? false));
         PruneSettledFanout();

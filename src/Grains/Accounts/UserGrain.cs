@@ -21,7 +21,8 @@ public sealed partial class UserGrain(
 
     private string Key => this.GetPrimaryKeyString();
 
-    private bool Exists => state.State.Id is not null;
+    /// <summary>An account anyone may see or use: registered, and no deletion requested.</summary>
+    private bool Exists => state.State.Id is not null && state.State.DeletionRequestedAt is null;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,12 +37,13 @@ public sealed partial class UserGrain(
 
     public async Task<AccountView?> Register(NewAccount account)
     {
-        if (Exists)
+        var now = clock.GetUtcNow();
+        // Taken while it exists or is being deleted, and for a while after (see AccountDeletionOptions.NameReservedFor).
+        if (state.State.Id is not null || state.State.NameReservedUntil > now)
         {
             return null;
         }
-
-        var now = clock.GetUtcNow();
+        state.State = new UserState();
         state.State.Id = TimeOrderedId.New(now);
         state.State.Username = account.Username;
         state.State.DisplayName = account.DisplayName;
@@ -56,8 +58,9 @@ public sealed partial class UserGrain(
 
     public Task<string?> GetPasswordHash() => Task.FromResult(Exists ? state.State.PasswordHash : null);
 
+    // Still answered while the account is being deleted: federating the deletions of its check-ins needs them.
     public Task<AccountSettings?> GetSettings() =>
-        Task.FromResult(Exists ? new AccountSettings(state.State.DefaultVisibility, state.State.ActivityPub, state.State.PrivacyZones) : null);
+        Task.FromResult(state.State.Id is not null ? new AccountSettings(state.State.DefaultVisibility, state.State.ActivityPub, state.State.PrivacyZones) : null);
 
     public async Task<AccountView?> UpdateProfile(ProfileUpdate update)
     {
@@ -129,6 +132,13 @@ public sealed class UserState
     [Id(15)] public List<PrivacyZone> PrivacyZones { get; set; } = [];
     /// <summary>Post later: check-ins written but not yet shown to anyone else (UserGrain.PostLater.cs).</summary>
     [Id(16)] public List<HeldCheckin> Held { get; set; } = [];
+    /// <summary>Set when the deletion saga locks the account (UserGrain.Deletion.cs); the account is gone for everyone.</summary>
+    [Id(17)] public DateTimeOffset? DeletionRequestedAt { get; set; }
+    /// <summary>Set by the saga's last step: only this tombstone (name, dates) is left of the account.</summary>
+    [Id(18)] public DateTimeOffset? DeletedAt { get; set; }
+    [Id(19)] public DateTimeOffset? NameReservedUntil { get; set; }
+    /// <summary>Hashes of the bearer tokens opened for this account, so that deletion can revoke them all.</summary>
+    [Id(20)] public HashSet<string> Sessions { get; set; } = [];
 }
 
 /// <summary>A held check-in: published at <see cref="PublishAt"/>, or at the author's next check-in when that is null.</summary>

@@ -14,4 +14,6 @@ public sealed class FeedGrain([PersistentState("feed")] IPersistentState<Timelin
         var olderInHistories = Timeline.Truncated && query.MinId is null && entries.Count < query.Limit;
         return Task.FromResult(new HomeFeedPage(entries, olderInHistories));
     }
+
+    public Task Clear() => ClearTimelineAsync();
 }

@@ -14,6 +14,9 @@ public interface IFeedGrain : IGrainWithStringKey, IWatchableTimeline
 
     /// <summary>A page, and whether older entries than the feed keeps must be read from the authors' histories.</summary>
     Task<HomeFeedPage> GetHomePage(PageQuery query);
+
+    /// <summary>Empties and forgets the feed (its owner's account was deleted).</summary>
+    Task Clear();
 }
 
 [GenerateSerializer, Alias("herenow.home-feed-page")]

@@ -61,6 +61,14 @@ public abstract class TimelineGrainBase(IPersistentState<Timeline> state, string
 
     public Task<List<CheckinEntry>> GetPage(PageQuery query) => Task.FromResult(state.State.Page(query));
 
+    /// <summary>Empties the timeline and deletes its stored row (a pending write-behind then writes the empty one).</summary>
+    protected async Task ClearTimelineAsync()
+    {
+        state.State = new Timeline();
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     protected Timeline Timeline => state.State;
 
     public Task Watch(ITimelineWatcher watcher)

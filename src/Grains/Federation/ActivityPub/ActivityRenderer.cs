@@ -126,6 +126,17 @@ public sealed class ActivityRenderer(ApUrls urls, Func<string, string> mediaUrl)
         };
     }
 
+    /// <summary>The actor is gone (account deletion): addressed to the public, as the fediverse expects of actor deletes.</summary>
+    public JsonObject DeleteActor(string username) => new()
+    {
+        ["@context"] = "https://www.w3.org/ns/activitystreams",
+        ["id"] = urls.Actor(username) + "#delete",
+        ["type"] = "Delete",
+        ["actor"] = urls.Actor(username),
+        ["to"] = new JsonArray("https://www.w3.org/ns/activitystreams#Public"),
+        ["object"] = urls.Actor(username),
+    };
+
     /// <param name="followId">The Follow's full id (<see cref="ApUrls.Follow"/>), as stored with the edge.</param>
     public JsonObject Follow(string username, string followId, string target) => new()
     {

@@ -13,14 +13,17 @@ public sealed record ActorKeyPair(string PublicPem, string PrivatePem);
 /// </summary>
 public sealed class ActorKeys(NpgsqlDataSource database, TimeProvider clock)
 {
-    // Keys never change once written; caching them saves a query per delivery and per actor fetch.
-    private readonly ConcurrentDictionary<string, ActorKeyPair> cache = new(StringComparer.Ordinal);
+    // A key never changes while its account lives; caching it saves a query per delivery and per actor fetch. Entries
+    // expire after a day so that a name registered again after a deletion (its key row deleted, the name reserved for
+    // far longer than a day) never signs with, or serves, the deleted account's key.
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromDays(1);
+    private readonly ConcurrentDictionary<string, (ActorKeyPair Pair, DateTimeOffset LoadedAt)> cache = new(StringComparer.Ordinal);
 
     public async Task<ActorKeyPair> GetOrCreateAsync(string owner)
     {
-        if (cache.TryGetValue(owner, out var cached))
+        if (cache.TryGetValue(owner, out var cached) && clock.GetUtcNow() - cached.LoadedAt < CacheLifetime)
         {
-            return cached;
+            return cached.Pair;
         }
         var pair = await ReadAsync(owner);
         if (pair is null)
@@ -37,8 +40,12 @@ public sealed class ActorKeys(NpgsqlDataSource database, TimeProvider clock)
             await insert.ExecuteNonQueryAsync();
             pair = await ReadAsync(owner) ?? throw new InvalidOperationException($"Key pair for '{owner}' vanished after insert.");
         }
-        return cache[owner] = pair;
+        cache[owner] = (pair, clock.GetUtcNow());
+        return pair;
     }
+
+    /// <summary>The stored pair, never creating one (an account being deleted keeps serving its key until it is forgotten).</summary>
+    public Task<ActorKeyPair?> FindAsync(string owner) => ReadAsync(owner);
 
     private async Task<ActorKeyPair?> ReadAsync(string owner)
     {

@@ -96,6 +96,24 @@ public sealed class RemoteGraph(NpgsqlDataSource database, TimeProvider clock)
         return inboxes;
     }
 
+    /// <summary>Every inbox that knows this local user: its followers' and those of the accounts it follows.</summary>
+    public async Task<List<string>> KnownInboxesAsync(string localUser)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) FROM ap_actors a
+            WHERE a.deleted_at IS NULL AND a.id IN (SELECT actor_id FROM ap_followers WHERE local_user = @user
+                                                    UNION SELECT actor_id FROM ap_following WHERE local_user = @user)
+            """);
+        command.Parameters.AddWithValue("user", localUser);
+        var inboxes = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            inboxes.Add(reader.GetString(0));
+        }
+        return inboxes;
+    }
+
     public async Task<bool> IsFollowerAsync(string localUser, string actorId)
     {
         await using var command = database.CreateCommand("SELECT EXISTS (SELECT 1 FROM ap_followers WHERE local_user = @user AND actor_id = @actor)");
