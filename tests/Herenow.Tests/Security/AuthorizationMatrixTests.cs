@@ -50,6 +50,11 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
                 Assert.True(owner.GetProperty("note").GetString() is "" or "note of Owner", owner.GetProperty("note").GetString());
             },
         },
+        new("DELETE /api/v1/accounts/me", "a token alone cannot delete an account: the password is asked again", (_, _) => Fixed("/api/v1/accounts/me"), 401, 403, 403, 403, 403)
+        {
+            Body = (_, _) => Json(new { password = "not-the-password" }),
+            Check = async (s, c, _) => Assert.Equal(HttpStatusCode.OK, (await s.Send(c, HttpMethod.Get, "/api/v1/accounts/me")).StatusCode),
+        },
         new("GET /api/v1/accounts/{username}", "an account is hidden from whom it blocks", (s, _) => Fixed($"/api/v1/accounts/{s.Owner}"), 200, 200, 200, 404, 200),
         new("POST /api/v1/accounts/{username}/follow", "follow", (s, _) => Fixed($"/api/v1/accounts/{s.Owner}/follow"), 401, 422, 200, 404, 200)
         {

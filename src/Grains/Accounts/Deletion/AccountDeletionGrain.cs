@@ -120,7 +120,7 @@ public sealed class AccountDeletionGrain(
             {
                 // Waiting on other work (the fan-out, the federation queues): look again, less often the longer it takes.
                 state.State.Steps[index] = record with { Attempts = record.Attempts + 1 };
-                return Backoff(record.Attempts + 1, options.Value.PollDelay);
+                return Backoff(record.Attempts + 1, options.Value.PollDelay, options.Value.PollMaxDelay);
             }
             state.State.Steps[index] = record with { DoneAt = clock.GetUtcNow(), LastError = null };
             await state.WriteStateAsync();
@@ -129,7 +129,7 @@ public sealed class AccountDeletionGrain(
         catch (Exception e)
         {
             state.State.Steps[index] = record with { Attempts = record.Attempts + 1, LastError = e.Message };
-            var wait = Backoff(record.Attempts + 1, options.Value.RetryBaseDelay);
+            var wait = Backoff(record.Attempts + 1, options.Value.RetryBaseDelay, options.Value.RetryMaxDelay);
             logger.LogWarning("Deleting account {Username}: step {Step} failed (attempt {Attempts}), retrying in {Wait}: {Error}",
                 state.State.Username, record.Step, record.Attempts + 1, wait, e.Message);
             return wait;
@@ -137,9 +137,9 @@ public sealed class AccountDeletionGrain(
     }
 
     /// <summary>Exponential backoff with full jitter: uniform in [0, min(cap, base·2^(n-1))], so retries do not line up.</summary>
-    private TimeSpan Backoff(int attempts, TimeSpan baseDelay)
+    private static TimeSpan Backoff(int attempts, TimeSpan baseDelay, TimeSpan maxDelay)
     {
-        var cap = Math.Min(baseDelay.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30)), options.Value.RetryMaxDelay.TotalSeconds);
+        var cap = Math.Min(baseDelay.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30)), maxDelay.TotalSeconds);
         return TimeSpan.FromSeconds(Random.Shared.NextDouble() * cap);
     }
 

@@ -22,6 +22,8 @@ public sealed class AccountDeletionOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How often a waiting step looks again (also with jitter, growing up to <see cref="RetryMaxDelay"/>).</summary>
+    /// <summary>How often a waiting step looks again: from this, doubling (with jitter) up to <see cref="PollMaxDelay"/>.</summary>
     public TimeSpan PollDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan PollMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -52,7 +52,9 @@ public sealed class AccountErasure(
                 await grains.GetGrain<IFeedGrain>(username).Clear();
                 return true;
             case DeletionStep.Tombstone:
-                await user.Tombstone(clock.GetUtcNow(), requestedAt + options.Value.NameReservedFor);
+                var now = clock.GetUtcNow();
+                await user.Tombstone(now, now + options.Value.NameReservedFor); // reserved from the moment it is gone
+
                 return true;
             default:
                 throw new ArgumentOutOfRangeException(nameof(step), step, null);
