@@ -36,6 +36,8 @@ public static class SiloStorage
         silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
         // A call that arrives after its caller's deadline is refused unrun (a hung silo's late hand-over; ADR 0014).
         silo.AddIncomingGrainCallFilter<CallDeadlineFilter>();
+        // PostgreSQL errors leave grains as a serializable exception that keeps the SQLSTATE (400 vs 503 in the API).
+        silo.AddIncomingGrainCallFilter<Herenow.Grains.Database.DatabaseErrorFilter>();
         silo.AddAdoNetGrainStorageAsDefault(o =>
         {
             o.Invariant = Invariant;

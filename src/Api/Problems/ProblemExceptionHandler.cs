@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Herenow.Grains.Database;
 using Npgsql;
 using Orleans.Runtime;
 
@@ -24,6 +25,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             logger.LogError(exception, "Unhandled error");
         }
+        else if (exception is not BadHttpRequestException)
+        {
+            // A 4xx found only by the database: worth a warning, validation should catch it earlier.
+            logger.LogWarning("Request refused by the database: {Error}", exception.Message);
+        }
 
         httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -34,21 +40,39 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         });
     }
 
-    private static (int Status, string Title, string? Detail) Classify(Exception exception) => exception switch
+    public static (int Status, string Title, string? Detail) Classify(Exception exception) => exception switch
     {
         BadHttpRequestException { InnerException: JsonException json } =>
             (400, "Malformed JSON", $"The request body is not valid JSON for this endpoint: {json.Message}"),
         BadHttpRequestException bad => (bad.StatusCode, TitleFor(bad.StatusCode), bad.Message),
+        // SQLSTATE class 22 (data exception: a NUL byte in text, a number out of range, a string too long for its
+        // column) is the request's data, not an outage: retrying it cannot succeed, so it is not a 503. Validation
+        // should have refused it first; this is the backstop for what validation missed, wherever it is raised.
+        _ when Find<PostgresException>(exception) is { SqlState: var state } && state.StartsWith("22", StringComparison.Ordinal)
+               || Find<DatabaseErrorException>(exception) is { IsDataError: true } =>
+            (400, "Unstorable value", "The request contains a value the database cannot store (for example a NUL character or a number out of range)."),
         _ when IsUnavailable(exception) =>
             (503, "Service unavailable", "A dependency (the cluster or the database) is not reachable; retry shortly."),
         _ => (500, "Internal error", "An unexpected error occurred; it has been logged."),
     };
 
+    private static T? Find<T>(Exception? exception) where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
     private static bool IsUnavailable(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is NpgsqlException or TimeoutException or SocketException or SiloUnavailableException
+            if (e is NpgsqlException or DatabaseErrorException or TimeoutException or SocketException or SiloUnavailableException
                 or OrleansMessageRejectionException or GatewayTooBusyException
                 or OrleansException)
             {
