@@ -20,7 +20,7 @@ public static class InboxEndpoints
         app.MapPost("/inbox", (HttpContext c, InboxVerifier v, InboxProcessor p, FederationOptions o) => Receive(c, v, p, o))
             .WithMetadata(new Security.BodySizeLimit(MaxBodyBytes)).ExcludeFromDescription();
         app.MapPost("/users/{username}/inbox", async (string username, HttpContext c, InboxVerifier v, InboxProcessor p, FederationOptions o, IGrainFactory g) =>
-            !AccountRules.IsValidUsername(username) || await g.GetGrain<IUserGrain>(AccountRules.Key(username)).GetSettings() is null
+            !AccountRules.IsValidUsername(username) || await g.GetGrain<IUserGrain>(AccountRules.Key(username)).GetSettings() is null or { Deleting: true }
                 ? Problem.NotFound($"No account '{username}'.")
                 : await Receive(c, v, p, o))
             // Above the 64 KiB default for the API's JSON bodies (BodySizeLimitMiddleware); Receive enforces it too.

@@ -55,7 +55,7 @@ public sealed partial class InboxProcessor(
     {
         var username = urls.UsernameOf(activity.IdOf("object"));
         var settings = username is null ? null : await grains.GetGrain<IUserGrain>(username).GetSettings();
-        if (username is null || settings is null || !settings.ActivityPub)
+        if (username is null || settings is null || !settings.ActivityPub || settings.Deleting)
         {
             return; // not one of ours, or a user who does not federate: nothing to accept
         }

@@ -44,7 +44,7 @@ public static class WellKnownEndpoints
             username = urls.UsernameOf(resource);
         }
         if (username is null || !Accounts.AccountRules.IsValidUsername(username) ||
-            await grains.GetGrain<IUserGrain>(Accounts.AccountRules.Key(username)).GetSettings() is not { ActivityPub: true })
+            await grains.GetGrain<IUserGrain>(Accounts.AccountRules.Key(username)).GetSettings() is not { ActivityPub: true, Deleting: false })
         {
             return Problem.NotFound($"No federated account for '{resource}' here.");
         }

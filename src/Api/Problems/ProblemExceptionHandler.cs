@@ -45,6 +45,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         BadHttpRequestException { InnerException: JsonException json } =>
             (400, "Malformed JSON", $"The request body is not valid JSON for this endpoint: {json.Message}"),
         BadHttpRequestException bad => (bad.StatusCode, TitleFor(bad.StatusCode), bad.Message),
+        _ when Find<Herenow.Grains.Accounts.AccountGoneException>(exception) is { } gone => (410, "Gone", gone.Message),
         // SQLSTATE class 22 (data exception: a NUL byte in text, a number out of range, a string too long for its
         // column) is the request's data, not an outage: retrying it cannot succeed, so it is not a 503. Validation
         // should have refused it first; this is the backstop for what validation missed, wherever it is raised.

@@ -98,7 +98,9 @@ public sealed record AccountView(
 public sealed record AccountSettings(
     [property: Id(0)] Visibility DefaultVisibility,
     [property: Id(1)] bool ActivityPub,
-    [property: Id(2)] IReadOnlyList<PrivacyZone>? PrivacyZones = null);
+    [property: Id(2)] IReadOnlyList<PrivacyZone>? PrivacyZones = null,
+    // True while the deletion saga runs: the settings still drive the deletes it federates, nothing else.
+    [property: Id(3)] bool Deleting = false);
 
 [GenerateSerializer, Alias("herenow.profile-update")]
 public sealed record ProfileUpdate(

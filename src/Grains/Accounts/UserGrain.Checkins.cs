@@ -21,7 +21,7 @@ public sealed partial class UserGrain
     {
         if (!Exists)
         {
-            throw new InvalidOperationException($"No account '{Key}'.");
+            throw new AccountGoneException(Key); // deleted, or being deleted, while the request was under way
         }
         // The API stores a keyed response only after this call returns; if it crashed in between, the client's
         // retry reaches here again. The key is written with the check-in (one state write), so a known key means

@@ -101,3 +101,7 @@ public sealed record AccountDeletionInfo(
     [property: Id(1)] DateTimeOffset RequestedAt,
     [property: Id(2)] DateTimeOffset? DeletedAt,
     [property: Id(3)] DateTimeOffset? NameReservedUntil);
+
+/// <summary>A write reached an account that no longer exists (deleted, or being deleted); the API answers 410.</summary>
+[GenerateSerializer, Alias("herenow.account-gone")]
+public sealed class AccountGoneException(string username) : Exception($"The account '{username}' no longer exists.");

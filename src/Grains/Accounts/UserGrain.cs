@@ -60,7 +60,8 @@ public sealed partial class UserGrain(
 
     // Still answered while the account is being deleted: federating the deletions of its check-ins needs them.
     public Task<AccountSettings?> GetSettings() =>
-        Task.FromResult(state.State.Id is not null ? new AccountSettings(state.State.DefaultVisibility, state.State.ActivityPub, state.State.PrivacyZones) : null);
+        Task.FromResult(state.State.Id is not null ? new AccountSettings(state.State.DefaultVisibility, state.State.ActivityPub, state.State.PrivacyZones,
+            Deleting: state.State.DeletionRequestedAt is not null) : null);
 
     public async Task<AccountView?> UpdateProfile(ProfileUpdate update)
     {

@@ -41,4 +41,14 @@ public sealed class ProblemClassificationTests(ApiHost host) : IClassFixture<Api
         var (status, _, _) = ProblemExceptionHandler.Classify(error);
         Assert.True(status == 400, $"{error.GetType()}: {error.Message} was classified {status}");
     }
+
+    [Fact]
+    public async Task A_checkin_reaching_an_account_that_is_gone_is_410_not_500()
+    {
+        var place = new Herenow.Grains.Checkins.PlaceSnapshot("p", "Nowhere", 0, 0, null);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.Cluster.Client.GetGrain<IUserGrain>("pc_never_registered")
+            .PostCheckin(new Herenow.Grains.Checkins.NewCheckin(place, 0, 0, null, null, Herenow.Grains.Checkins.Visibility.Public, [])));
+        Assert.IsType<AccountGoneException>(error);
+        Assert.Equal(410, ProblemExceptionHandler.Classify(error).Status);
+    }
 }

@@ -39,8 +39,10 @@ public sealed class AccountDeletionGrain(
             state.State.Steps = Enum.GetValues<DeletionStep>().Select(s => new DeletionStepRecord(s, null, 0, null)).ToList();
             await state.WriteStateAsync();
             await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            // The lock runs in the request, so that the 202 also means "nobody sees or uses this account any more".
-            ScheduleRun(await RunStep(0) ?? TimeSpan.Zero);
+            // The lock and the revocation run in the request, so that the 202 also means "nobody sees or uses this
+            // account any more"; if either fails, the timer retries it like any step.
+            var wait = await RunStep((int)DeletionStep.Lock) ?? await RunStep((int)DeletionStep.RevokeSessions);
+            ScheduleRun(wait ?? TimeSpan.Zero);
         }
         else if (state.State.CompletedAt is null && !running && next is null)
         {
