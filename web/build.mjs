@@ -25,4 +25,5 @@ await esbuild.build({
 // The offline basemap: Natural Earth 1:110m country outlines (TopoJSON) from world-atlas, fetched by the app.
 await cp(path.join(here, 'node_modules', 'world-atlas', 'countries-110m.json'), path.join(out, 'app', 'countries-110m.json'));
 await cp(path.join(here, 'src', 'index.html'), path.join(out, 'index.html'));
+await cp(path.join(here, 'src', 'icon.svg'), path.join(out, 'app', 'icon.svg'));
 console.log(`web client built into ${out}`);

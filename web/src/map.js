@@ -35,7 +35,7 @@ async function draw(container, places) {
   const markers = places.map(p => L.circleMarker([p.latitude, p.longitude], {
     radius: 8, color: '#7a1f00', weight: 2, fillColor: '#e4572e', fillOpacity: 0.9,
   }).bindPopup(() => h('a', { href: p.href }, p.name)).bindTooltip(p.name));
-  if (places.length) map.fitBounds(L.latLngBounds(places.map(p => [p.latitude, p.longitude])).pad(0.2), { maxZoom: 12 });
+  if (places.length) map.fitBounds(L.latLngBounds(places.map(p => [p.latitude, p.longitude])).pad(0.2), { maxZoom: 6 }); // the 1:110m outlines give context down to about zoom 6
   else map.setView([20, 0], 1);
   try {
     L.geoJSON(await basemap(), {
