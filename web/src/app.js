@@ -20,6 +20,7 @@ const routes = [
 ];
 
 let current = null; // aborts the previous view's live streams
+let rendered = false;
 
 async function render() {
   const [path, query = ''] = (location.hash.slice(1) || '/').split('?');
@@ -40,8 +41,10 @@ async function render() {
   main.setAttribute('aria-busy', 'false');
   const heading = main.querySelector('h1');
   document.title = heading ? `${heading.textContent} · Herenow` : 'Herenow';
-  // Tell screen readers (and keyboard users) that the page changed: focus lands on its heading.
-  heading?.focus({ preventScroll: false });
+  // Tell screen readers (and keyboard users) that the page changed: focus lands on its heading. Not on the first
+  // load, where the browser announces the page itself and the first Tab should reach the skip link.
+  if (rendered) heading?.focus({ preventScroll: false });
+  rendered = true;
   nav();
 }
 
@@ -81,6 +84,11 @@ async function logOut() {
   if (location.hash === '#/' || location.hash === '') render(); else location.hash = '#/';
 }
 
+// The skip link must not change the fragment (that is the route): it moves focus itself.
+document.querySelector('.skip').addEventListener('click', event => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
 window.addEventListener('hashchange', render);
 window.addEventListener('herenow:session', nav);
 render();

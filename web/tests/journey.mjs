@@ -70,6 +70,11 @@ try {
   await a.goto('/');
   await a.getByRole('heading', { level: 1, name: 'Everyone, everywhere' }).waitFor();
   await shot(a, '01-welcome');
+  // Keyboard: the first Tab lands on the skip link, which moves focus to the main content.
+  await a.keyboard.press('Tab');
+  check(await a.evaluate(() => document.activeElement?.textContent) === 'Skip to content', 'the first Tab reaches the skip link');
+  await a.keyboard.press('Enter');
+  check(await a.evaluate(() => document.activeElement?.id) === 'main', 'the skip link moves focus to the main content');
   await signUp(a, alice, 'Alice Journey');
   await signUp(b, bob, 'Bob Journey');
 
@@ -111,6 +116,9 @@ try {
   await img.waitFor();
   await b.waitForFunction(el => el.complete && el.naturalWidth > 0, await img.elementHandle());
   await shot(b, '04-follower-feed-phone');
+  // Phone-sized: nothing wider than the screen.
+  const width = await b.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 375, `no horizontal scrolling at 375 px, page is ${width} px wide`);
 
   // A's profile: a map with exactly one marker (the place) and the list beside it.
   await a.getByRole('link', { name: 'Profile' }).click();
