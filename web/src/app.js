@@ -1,5 +1,6 @@
 import { api, ApiError, session } from './api.js';
-import { h, say } from './dom.js';
+import { clearOldStatus, h, say } from './dom.js';
+import { disposeMaps } from './map.js';
 import { authView } from './views/auth.js';
 import { checkinView } from './views/checkin.js';
 import { feedView } from './views/feed.js';
@@ -37,6 +38,8 @@ async function render() {
     view = e instanceof ApiError && e.status === 404 ? notFound() : h('section', {}, h('h1', { tabindex: -1 }, 'Something went wrong'), h('p', { role: 'alert' }, e.message));
   }
   if (signal.aborted) return;
+  clearOldStatus();
+  disposeMaps();
   main.replaceChildren(view);
   main.setAttribute('aria-busy', 'false');
   const heading = main.querySelector('h1');

@@ -39,4 +39,11 @@ export function say(text, kind = 'info') {
   const status = document.getElementById('status');
   status.textContent = text;
   status.dataset.kind = kind;
+  status.dataset.at = String(Date.now());
+}
+
+/** Clears a message said more than a few seconds ago (one that belongs to an earlier page). */
+export function clearOldStatus() {
+  const status = document.getElementById('status');
+  if (Date.now() - Number(status.dataset.at ?? 0) > 3000) status.textContent = '';
 }

@@ -7,7 +7,8 @@ let countries;
 function basemap() {
   countries ??= fetch('/app/countries-110m.json')
     .then(r => r.json())
-    .then(topology => feature(topology, topology.objects.countries));
+    .then(topology => feature(topology, topology.objects.countries))
+    .catch(e => { countries = undefined; throw e; }); // try again on the next map
   return countries;
 }
 
@@ -27,23 +28,35 @@ export function placesMap(places, { title = 'Places', empty = 'No places yet.' }
   return wrapper;
 }
 
+const live = new Set();
+
+/** Removes the maps of the page being left (Leaflet keeps window listeners until a map is removed). */
+export function disposeMaps() {
+  for (const map of live) map.remove();
+  live.clear();
+}
+
 async function draw(container, places) {
   if (!container.isConnected) return;
   const map = L.map(container, { worldCopyJump: true, attributionControl: true, minZoom: 1, maxZoom: 16 });
+  live.add(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution('Natural Earth');
   const markers = places.map(p => L.circleMarker([p.latitude, p.longitude], {
     radius: 8, color: '#7a1f00', weight: 2, fillColor: '#e4572e', fillOpacity: 0.9,
   }).bindPopup(() => h('a', { href: p.href }, p.name)).bindTooltip(p.name));
-  if (places.length) map.fitBounds(L.latLngBounds(places.map(p => [p.latitude, p.longitude])).pad(0.2), { maxZoom: 6 }); // the 1:110m outlines give context down to about zoom 6
+  // The 1:110m outlines give context down to about zoom 6: fitting stops there (users may zoom further).
+  if (places.length) map.fitBounds(L.latLngBounds(places.map(p => [p.latitude, p.longitude])).pad(0.2), { maxZoom: 6 });
   else map.setView([20, 0], 1);
+  let outlines = null;
   try {
-    L.geoJSON(await basemap(), {
-      interactive: false,
-      style: { color: '#6b7f71', weight: 1, fillColor: '#dfe9d8', fillOpacity: 1 },
-    }).addTo(map);
+    outlines = await basemap();
   } catch {
     // Without the outlines the markers still tell where the places are.
+  }
+  if (!live.has(map)) return; // the page was left while the outlines loaded
+  if (outlines) {
+    L.geoJSON(outlines, { interactive: false, style: { color: '#6b7f71', weight: 1, fillColor: '#dfe9d8', fillOpacity: 1 } }).addTo(map);
   }
   for (const marker of markers) marker.addTo(map);
   container.dataset.ready = 'true';

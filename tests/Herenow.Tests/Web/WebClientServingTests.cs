@@ -38,6 +38,9 @@ public sealed class WebClientServingTests(WebClientServingTests.Host host) : ICl
         Assert.DoesNotContain("unsafe", WebPolicy, StringComparison.Ordinal);
         Assert.Contains("script-src 'self';", WebPolicy, StringComparison.Ordinal);
         Assert.Contains("connect-src 'self';", WebPolicy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", WebPolicy, StringComparison.Ordinal);
+        Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("no-cache", page.Headers.CacheControl?.ToString());
 
         foreach (var (path, type) in new[] { ("/app/app.js", "text/javascript"), ("/app/style.css", "text/css"), ("/app/countries-110m.json", "application/json") })
