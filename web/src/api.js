@@ -52,7 +52,10 @@ export async function api(path, { method = 'GET', json, form } = {}) {
   if (!response.ok) {
     let problem = null;
     try { problem = await response.json(); } catch { /* not a problem document */ }
-    throw new ApiError(response.status, problem);
+    const error = new ApiError(response.status, problem);
+    const wait = Number(response.headers.get('Retry-After'));
+    if (response.status === 429 && wait > 0) error.message = `Too many requests: try again in ${wait} s.`;
+    throw error;
   }
   return response.status === 204 ? null : response.json();
 }

@@ -37,6 +37,7 @@ export async function checkinView(params) {
   const choose = place => { chosen = place; };
   const renderPlaces = (found, selectId) => {
     const legend = h('legend', {}, 'Place');
+    places.dataset.found = String(found.length);
     if (!found.length) {
       places.replaceChildren(legend, h('p', { class: 'muted' }, 'No places found within 1 km. Add one below.'));
       chosen = null;
