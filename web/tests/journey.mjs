@@ -31,7 +31,7 @@ const browser = await chromium.launch({
 
 async function open(name, options) {
   const context = await browser.newContext({ baseURL: base, ...options });
-  context.setDefaultTimeout(20_000);
+  context.setDefaultTimeout(30_000); // generous: the suite runs test classes in parallel on small machines
   const page = await context.newPage();
   pages.push([name, page]);
   page.on('pageerror', e => problems.push(`${name}: page error: ${e.message}`));
@@ -110,7 +110,7 @@ try {
 
   // B's home feed shows it without a reload (the home stream), with the place and the photo.
   const seen = b.locator('article.checkin', { hasText: shout });
-  await seen.waitFor({ timeout: 20_000 });
+  await seen.waitFor();
   check((await seen.locator('.place').textContent()) === placeName, 'the follower sees the place name');
   const img = seen.getByRole('img', { name: 'A flat white on a wooden table' });
   await img.waitFor();
