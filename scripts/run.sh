@@ -113,6 +113,8 @@ else
 fi
 
 echo "building..."
+# The web client the API serves at / (web/, bundled into src/Api/wwwroot). Without it the API still runs and / says so.
+scripts/web.sh build >"$LOGS/web.log" 2>&1 || echo "warning: the web client could not be built (npm needed; see $LOGS/web.log): / will say so, the API works" >&2
 dotnet build Orleans.sln -c Release -v quiet -nologo >"$LOGS/build.log" 2>&1 || { echo "error: build failed; see $LOGS/build.log" >&2; exit 1; }
 SILO_DLL=$ROOT/src/Silo/bin/Release/net10.0/Herenow.Silo.dll
 API_DLL=$ROOT/src/Api/bin/Release/net10.0/Herenow.Api.dll
@@ -155,7 +157,8 @@ curl -fsS "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 || { echo "e
 
 cat <<INFO
 Herenow is running.
-  API         http://127.0.0.1:$API_PORT   (docs: /docs, OpenAPI: /openapi/v1.json)
+  web client  http://127.0.0.1:$API_PORT/
+  API         http://127.0.0.1:$API_PORT/api/v1   (docs: /docs, OpenAPI: /openapi/v1.json)
   silos       $SILOS (silo ports $SILO_PORT_BASE.., gateway ports $GATEWAY_PORT_BASE..)
   PostgreSQL  $PG_WHERE
   logs        $LOGS/    pids: $RUN/

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 pg_find_bin || need_apt+=(postgresql)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The web client's browser journey drives Debian's chromium (Playwright's own browser downloads are not used).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -36,6 +38,12 @@ echo "test PostgreSQL on 127.0.0.1:$PG_PORT"
 # Real federation peers for the interop tests (Node 22, Fedify, the reference Bluesky PDS; the first install takes
 # ~5 minutes); a failed install fails the run, with its reason.
 scripts/peers.sh install || { echo "error: scripts/peers.sh install failed: the federation interop tests cannot run" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+# The web client (npm ci + esbuild into src/Api/wwwroot): the API under test serves it, the browser journey drives it.
+scripts/web.sh build || { echo "error: scripts/web.sh build failed: the web client tests cannot run" >&2; echo "0 passed, 1 failed"; exit 1; }
+export HERENOW_WEB_BUILT=1
+# Screenshots of the browser journey are kept here (printed by the test).
+export HERENOW_ARTIFACTS=${HERENOW_ARTIFACTS:-$PWD/artifacts/screenshots}
 
 status=0
 dotnet test Orleans.sln --logger "trx" --results-directory "$RESULTS" "$@" || status=$?

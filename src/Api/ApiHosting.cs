@@ -8,6 +8,7 @@ using Herenow.Grains;
 using Herenow.Grains.Database;
 using Herenow.Grains.Federation;
 using Herenow.Api.Federation;
+using Herenow.Api.WebClient;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Orleans.Configuration;
@@ -51,6 +52,7 @@ public static class ApiHosting
         builder.Services.AddMedia(builder.Configuration);
         builder.Services.AddHerenowFederation();
         builder.Services.AddFederationEndpoints();
+        builder.Services.AddWebClient();
         return builder;
     }
 

@@ -8,6 +8,7 @@ using Herenow.Api.Media;
 using Herenow.Api.Places;
 using Herenow.Api.Sessions;
 using Herenow.Api.Streaming;
+using Herenow.Api.WebClient;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHerenowApi();
@@ -15,6 +16,8 @@ builder.Services.AddPlaceServices();
 
 var app = builder.Build();
 app.UseHerenowApi();
+// Static files at / (middleware: API endpoints always win over them).
+app.UseWebClient();
 app.MapHealthEndpoints();
 app.MapAccountEndpoints();
 app.MapSessionEndpoints();
