@@ -158,6 +158,7 @@ if [ "$RUN_CHECK" = true ] && [ "$failures" = 0 ]; then
     (cd "$SILO_APP" && Herenow__Silo__AdvertisedAddress=127.0.0.1 Herenow__Silo__SiloPort=$silo_port \
       Herenow__Silo__GatewayPort=$gateway_port exec sh "$entrypoint" dotnet "$SILO_APP/Herenow.Silo.dll") >"$WORK/silo-$i.log" 2>&1 &
     PIDS+=($!)
+    if [ "$i" = 1 ]; then SILO1_GATEWAY=$gateway_port; fi
   done
   API_PORT=$(free_port)
   PUBLIC_URL=http://127.0.0.1:$API_PORT
@@ -178,6 +179,18 @@ if [ "$RUN_CHECK" = true ] && [ "$failures" = 0 ]; then
   else
     fail "the API image's HEALTHCHECK command"
   fi
+  # The silo image's health check (a connect to the gateway that sends nothing): it passes, and the silo logs
+  # no warning or error for it (it runs every 10 s).
+  before=$(wc -l <"$WORK/silo-1.log")
+  probes_ok=true
+  for _ in 1 2 3; do
+    Herenow__Silo__AdvertisedAddress=127.0.0.1 Herenow__Silo__GatewayPort=$SILO1_GATEWAY \
+      bash -c 'exec 3<>/dev/tcp/${Herenow__Silo__AdvertisedAddress:-127.0.0.1}/${Herenow__Silo__GatewayPort:-30000}' || probes_ok=false
+  done
+  sleep 2
+  noise=$(tail -n +$((before + 1)) "$WORK/silo-1.log" | grep -E '(warn|fail|crit):' || true)
+  [ "$probes_ok" = true ] && ok "the silo image's HEALTHCHECK command passes" || fail "the silo image's HEALTHCHECK command"
+  [ -z "$noise" ] && ok "the silo logs nothing above Information for the health probes" || fail "the health probes make the silo log: $noise"
   grep -q 'Herenow:Secrets' "$WORK/api.log" && fail "the API log mentions the secrets key" || true
 fi
 

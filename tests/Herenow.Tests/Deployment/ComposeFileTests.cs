@@ -11,6 +11,7 @@ namespace Herenow.Tests.Deployment;
 public sealed class ComposeFileTests
 {
     private static readonly string[] Silos = ["silo1", "silo2", "silo3"];
+    private static readonly string[] SiloPorts = ["Herenow__Silo__SiloPort", "Herenow__Silo__GatewayPort"];
     private readonly Dictionary<string, YamlNode> services = Entries(Get(Compose(), "services")!);
 
     private IEnumerable<(string Name, Dictionary<string, YamlNode> Service)> HerenowServices() =>
@@ -20,7 +21,7 @@ public sealed class ComposeFileTests
     public void HasTheIssuesServices()
     {
         Assert.Equal(["api", "migrate", "postgres", .. Silos], services.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal("postgres:15", Scalar(Get(services["postgres"], "image")!));
+        Assert.Equal("postgres:15", Text(Get(services["postgres"], "image")!));
     }
 
     [Fact]
@@ -28,11 +29,11 @@ public sealed class ComposeFileTests
     {
         foreach (var (name, service) in HerenowServices())
         {
-            Assert.Equal(".", Scalar(Get(service["build"], "context")!));
-            var dockerfile = Scalar(Get(service["build"], "dockerfile")!);
+            Assert.Equal(".", Text(Get(service["build"], "context")!));
+            var dockerfile = Text(Get(service["build"], "dockerfile")!);
             Assert.True(Exists(dockerfile), $"{name}: {dockerfile} does not exist");
             // One image name per Dockerfile, so that migrate and the silos run the same build.
-            Assert.Equal(dockerfile.Contains("Silo", StringComparison.Ordinal) ? "herenow-silo" : "herenow-api", Scalar(service["image"]));
+            Assert.Equal(dockerfile.Contains("Silo", StringComparison.Ordinal) ? "herenow-silo" : "herenow-api", Text(service["image"]));
         }
     }
 
@@ -62,7 +63,7 @@ public sealed class ComposeFileTests
         var script = Read("scripts/deploy-secrets.sh");
         foreach (var (name, secret) in defined)
         {
-            var file = Scalar(Get(secret, "file")!);
+            var file = Text(Get(secret, "file")!);
             Assert.StartsWith("./secrets/", file, StringComparison.Ordinal);
             Assert.Contains("$DIR/" + file["./secrets/".Length..], script, StringComparison.Ordinal);
         }
@@ -81,38 +82,38 @@ public sealed class ComposeFileTests
     [Fact]
     public void EachSiloAdvertisesItsOwnAddressAndPorts()
     {
-        var subnet = IPNetwork.Parse(Scalar(((YamlSequenceNode)Get(Compose(), "networks", "cluster", "ipam", "config")!).Children[0]["subnet"]));
+        var subnet = IPNetwork.Parse(Text(((YamlSequenceNode)Get(Compose(), "networks", "cluster", "ipam", "config")!).Children[0]["subnet"]));
         var endpoints = new HashSet<string>();
         foreach (var silo in Silos)
         {
             var environment = Entries(Get(services[silo], "environment")!);
             // SiloHosting parses it with IPAddress.Parse and listens on it: an IP literal, this container's own.
-            var advertised = IPAddress.Parse(Scalar(environment["Herenow__Silo__AdvertisedAddress"]));
-            Assert.Equal(advertised, IPAddress.Parse(Scalar(Get(services[silo], "networks", "cluster", "ipv4_address")!)));
+            var advertised = IPAddress.Parse(Text(environment["Herenow__Silo__AdvertisedAddress"]));
+            Assert.Equal(advertised, IPAddress.Parse(Text(Get(services[silo], "networks", "cluster", "ipv4_address")!)));
             Assert.True(subnet.Contains(advertised), $"{silo}: {advertised} is outside {subnet}");
-            foreach (var port in new[] { "Herenow__Silo__SiloPort", "Herenow__Silo__GatewayPort" })
+            foreach (var port in SiloPorts)
             {
-                Assert.True(endpoints.Add(Scalar(environment[port])), $"{silo}: port {Scalar(environment[port])} is used twice");
+                Assert.True(endpoints.Add(Text(environment[port])), $"{silo}: port {Text(environment[port])} is used twice");
             }
             Assert.True(endpoints.Add(advertised.ToString()), $"{silo}: {advertised} is used twice");
         }
         foreach (var proxy in ((YamlMappingNode)Get(services["api"], "environment")!).Children
-                     .Where(e => Scalar(e.Key).StartsWith("Herenow__ForwardedHeaders__KnownProxies", StringComparison.Ordinal)))
+                     .Where(e => Text(e.Key).StartsWith("Herenow__ForwardedHeaders__KnownProxies", StringComparison.Ordinal)))
         {
-            Assert.True(subnet.Contains(IPAddress.Parse(Scalar(proxy.Value))), "the trusted proxy is outside the network");
+            Assert.True(subnet.Contains(IPAddress.Parse(Text(proxy.Value))), "the trusted proxy is outside the network");
         }
     }
 
     [Fact]
     public void MigrationsRunOnceBeforeAnySiloOrTheApi()
     {
-        Assert.Equal(["migrate"], ((YamlSequenceNode)Get(services["migrate"], "command")!).Children.Select(Scalar));
+        Assert.Equal(["migrate"], ((YamlSequenceNode)Get(services["migrate"], "command")!).Children.Select(Text));
         Assert.Contains("\"migrate\"", Read("src/Silo/Program.cs"), StringComparison.Ordinal);
-        Assert.Equal("service_healthy", Scalar(Get(services["migrate"], "depends_on", "postgres", "condition")!));
+        Assert.Equal("service_healthy", Text(Get(services["migrate"], "depends_on", "postgres", "condition")!));
         Assert.NotNull(Get(services["postgres"], "healthcheck"));
         foreach (var dependent in Silos.Append("api"))
         {
-            Assert.Equal("service_completed_successfully", Scalar(Get(services[dependent], "depends_on", "migrate", "condition")!));
+            Assert.Equal("service_completed_successfully", Text(Get(services[dependent], "depends_on", "migrate", "condition")!));
         }
     }
 
@@ -123,7 +124,7 @@ public sealed class ComposeFileTests
         Assert.Contains("ShutdownTimeout = TimeSpan.FromSeconds(30)", Read("src/Silo/SiloHosting.cs"), StringComparison.Ordinal);
         foreach (var silo in Silos)
         {
-            var grace = Scalar(Get(services[silo], "stop_grace_period")!);
+            var grace = Text(Get(services[silo], "stop_grace_period")!);
             Assert.True(int.Parse(grace.TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture) > 30, $"{silo}: {grace}");
         }
     }
@@ -132,7 +133,7 @@ public sealed class ComposeFileTests
     public void TheApiIsPublishedOnItsImagesPortOnLoopbackOnly()
     {
         var port = Dockerfile.Parse("src/Api/Dockerfile").Environment["ASPNETCORE_HTTP_PORTS"];
-        var published = ((YamlSequenceNode)Get(services["api"], "ports")!).Children.Select(Scalar).ToList();
+        var published = ((YamlSequenceNode)Get(services["api"], "ports")!).Children.Select(Text).ToList();
         Assert.Equal([$"127.0.0.1:{port}:{port}"], published);
     }
 
@@ -144,17 +145,17 @@ public sealed class ComposeFileTests
         foreach (var silo in Silos)
         {
             var environment = Entries(Get(services[silo], "environment")!);
-            Assert.All(shared, key => Assert.Equal(Scalar(expected[key]), Scalar(environment[key])));
+            Assert.All(shared, key => Assert.Equal(Text(expected[key]), Text(environment[key])));
         }
     }
 
     private static IEnumerable<string> SecretTargets(Dictionary<string, YamlNode> service) =>
         service.TryGetValue("secrets", out var secrets)
-            ? ((YamlSequenceNode)secrets).Children.OfType<YamlMappingNode>().Select(s => Scalar(s["target"]))
+            ? ((YamlSequenceNode)secrets).Children.OfType<YamlMappingNode>().Select(s => Text(s["target"]))
             : [];
 
     private static IEnumerable<string> SecretSources(Dictionary<string, YamlNode> service) =>
         service.TryGetValue("secrets", out var secrets)
-            ? ((YamlSequenceNode)secrets).Children.Select(s => s is YamlScalarNode name ? name.Value! : Scalar(s["source"]))
+            ? ((YamlSequenceNode)secrets).Children.Select(s => s is YamlScalarNode name ? name.Value! : Text(s["source"]))
             : [];
 }

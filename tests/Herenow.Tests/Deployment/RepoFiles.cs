@@ -49,7 +49,7 @@ public static class RepoFiles
         return result;
     }
 
-    public static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value!;
+    public static string Text(YamlNode node) => ((YamlScalarNode)node).Value!;
 
     public static YamlNode? Get(YamlNode node, params string[] path)
     {

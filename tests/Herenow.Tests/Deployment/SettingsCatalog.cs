@@ -86,7 +86,8 @@ public static class SettingsCatalog
         {
             return path.Length == 1 && Bindable(type).Any();
         }
-        var property = Bindable(type).FirstOrDefault(p => string.Equals(p.Name, path[0], StringComparison.OrdinalIgnoreCase));
+        var name = path[0];
+        var property = Bindable(type).FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
         return property is not null && Resolves(property.PropertyType, path[1..]);
     }
 

@@ -55,7 +55,7 @@ public sealed class ForwardedHeadersTests
     }
 
     [Theory]
-    [InlineData("KnownProxies:0", "proxy.internal", "KnownProxies")]
+    [InlineData("KnownProxies:1", "proxy.internal", "KnownProxies")]
     [InlineData("KnownNetworks:0", "10.0.0.0", "KnownNetworks")]
     [InlineData("ForwardLimit", "0", "ForwardLimit")]
     public async Task A_bad_entry_stops_the_start_naming_the_key(string key, string value, string named)
