@@ -47,6 +47,7 @@ public static class ApiHosting
         builder.Services.AddAuthentication(Sessions.BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Sessions.BearerTokenHandler>(Sessions.BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        builder.Services.AddForwardedHeadersSettings(builder.Configuration);
         builder.Services.AddApiRateLimits(builder.Configuration);
         builder.Services.AddIdempotencyKeys();
         builder.Services.AddMedia(builder.Configuration);
@@ -79,6 +80,9 @@ public static class ApiHosting
 
     public static WebApplication UseHerenowApi(this WebApplication app)
     {
+        // Before anything reads the client address (rate limits, the login throttle): behind a trusted proxy it is
+        // the forwarded one.
+        app.UseHerenowForwardedHeaders();
         // Outermost, so that every response carries them, the exception handler's too.
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();

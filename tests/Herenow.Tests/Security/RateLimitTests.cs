@@ -52,6 +52,33 @@ public sealed class RateLimitTests(LimitsApiFixture fixture)
     }
 
     [Fact]
+    public async Task Behind_a_known_proxy_anonymous_requests_are_limited_per_forwarded_client()
+    {
+        var api = fixture.Api(new Dictionary<string, string?>
+        {
+            ["Herenow:RateLimits:Anonymous:TokenLimit"] = "2",
+            ["Herenow:RateLimits:Anonymous:TokensPerPeriod"] = "1",
+            ["Herenow:RateLimits:Anonymous:ReplenishmentPeriod"] = "00:10:00",
+            ["Herenow:ForwardedHeaders:KnownProxies:0"] = "10.0.0.5",
+        });
+        async Task<int> ViaProxy(string forwardedFor) => (await api.Server.SendAsync(c =>
+        {
+            c.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.5");
+            c.Request.Method = "GET";
+            c.Request.Path = "/api/v1/feeds/global";
+            c.Request.Headers["X-Forwarded-For"] = forwardedFor;
+        })).Response.StatusCode;
+
+        Assert.Equal(StatusCodes.Status200OK, await ViaProxy("203.0.113.1"));
+        Assert.Equal(StatusCodes.Status200OK, await ViaProxy("203.0.113.1"));
+        Assert.Equal(StatusCodes.Status429TooManyRequests, await ViaProxy("203.0.113.1"));
+        // An address the client wrote in front of the proxy's entry buys no fresh budget.
+        Assert.Equal(StatusCodes.Status429TooManyRequests, await ViaProxy("192.0.2.77, 203.0.113.1"));
+        // Another client behind the same proxy has its own.
+        Assert.Equal(StatusCodes.Status200OK, await ViaProxy("203.0.113.2"));
+    }
+
+    [Fact]
     public async Task Anonymous_requests_are_limited_per_address_signed_in_ones_are_not()
     {
         var cid = await generous.SignUpAsync("limits_rate_cid");
