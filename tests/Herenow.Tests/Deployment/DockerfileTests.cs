@@ -15,12 +15,6 @@ public sealed class DockerfileTests
         { "src/Api/Dockerfile", "src/Api/Herenow.Api.csproj" },
     };
 
-    /// <summary>
-    /// The web client (scripts/web.sh build into src/Api/wwwroot/) is being added on its own branch; until it is
-    /// merged these paths are missing here. Remove the exemption once they exist.
-    /// </summary>
-    private static readonly string[] ArrivingWithTheWebClient = ["web/", "web/package.json", "web/package-lock.json", "scripts/web.sh"];
-
     private static readonly string[] NeverInTheBuildContext = ["**/bin/", "**/obj/", ".data/", "secrets/", ".git/"];
 
     /// <summary>Files at the root that change how every project builds or restores.</summary>
@@ -34,7 +28,7 @@ public sealed class DockerfileTests
         {
             foreach (var source in sources)
             {
-                Assert.True(Exists(source) || (ArrivingWithTheWebClient.Contains(source) && !Exists("web/")),
+                Assert.True(Exists(source),
                     $"{dockerfile} copies {source}, which does not exist");
             }
         }
