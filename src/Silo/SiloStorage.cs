@@ -36,6 +36,9 @@ public static class SiloStorage
         silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
         // A call that arrives after its caller's deadline is refused unrun (a hung silo's late hand-over; ADR 0014).
         silo.AddIncomingGrainCallFilter<CallDeadlineFilter>();
+        // W3C trace context through grain calls (in the request context), so one trace follows a check-in from the API
+        // through the grains; spans are only made while something listens (an exporter, a test).
+        silo.AddActivityPropagation();
         silo.AddAdoNetGrainStorageAsDefault(o =>
         {
             o.Invariant = Invariant;
