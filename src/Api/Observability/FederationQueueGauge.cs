@@ -16,7 +16,7 @@ public sealed partial class FederationQueueGauge(IMeterFactory meters, DeliveryQ
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(15);
 
     private DeliveryQueueDepth? depth;
-    private long refreshedAt = long.MinValue;
+    private long refreshedAt; // Environment.TickCount64 of the last read; 0: never
     private int refreshing;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -31,7 +31,8 @@ public sealed partial class FederationQueueGauge(IMeterFactory meters, DeliveryQ
 
     private IEnumerable<Measurement<long>> Observe()
     {
-        if (Environment.TickCount64 - Volatile.Read(ref refreshedAt) > MaxAge.TotalMilliseconds && Interlocked.Exchange(ref refreshing, 1) == 0)
+        var last = Volatile.Read(ref refreshedAt);
+        if ((last == 0 || Environment.TickCount64 - last > MaxAge.TotalMilliseconds) && Interlocked.Exchange(ref refreshing, 1) == 0)
         {
             _ = RefreshAsync();
         }
