@@ -24,7 +24,7 @@ public static class SiloHosting
         builder.Services.Configure<HerenowSiloOptions>(builder.Configuration.GetSection(HerenowSiloOptions.Section));
         // Trace and span ids in every log scope (the JSON console prints them on each line).
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-        builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-silo", metrics: m =>
+        builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-silo", scraped: options.AdminPort > 0, metrics: m =>
         {
             if (options.AdminPort > 0) m.AddPrometheusExporter();
         });

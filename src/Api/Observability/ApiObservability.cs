@@ -25,7 +25,7 @@ public static class ApiObservability
         var port = AdminPort(builder.Configuration);
         // Trace and span ids in every log scope (the JSON console prints them on each line).
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-        builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-api",
+        builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-api", scraped: port > 0,
             metrics: m =>
             {
                 m.AddAspNetCoreInstrumentation();

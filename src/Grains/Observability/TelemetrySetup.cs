@@ -20,13 +20,19 @@ public static class TelemetrySetup
     public const string OrleansMeter = "Microsoft.Orleans";
     public static readonly string[] OrleansSources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
+    /// <param name="scraped">Whether the host serves /metrics (its admin port is on): then metrics are collected even
+    /// without OTLP. With neither, no meter provider listens and instruments stay disabled (no cost per call).</param>
     public static IServiceCollection AddHerenowTelemetry(this IServiceCollection services, IConfiguration configuration,
-        string serviceName, Action<MeterProviderBuilder>? metrics = null, Action<TracerProviderBuilder>? tracing = null)
+        string serviceName, bool scraped, Action<MeterProviderBuilder>? metrics = null, Action<TracerProviderBuilder>? tracing = null)
     {
         var otlp = OtlpEndpoint(configuration);
-        services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
-            .WithMetrics(m =>
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"));
+        if (!scraped && otlp is null)
+        {
+            return services;
+        }
+        telemetry.WithMetrics(m =>
             {
                 m.AddMeter(HerenowTelemetry.Name, OrleansMeter, "Npgsql")
                     .AddRuntimeInstrumentation()
@@ -38,7 +44,7 @@ public static class TelemetrySetup
         // span per query) is even created on the hot path. Tests observe spans with their own ActivityListener.
         if (otlp is not null)
         {
-            services.AddOpenTelemetry().WithTracing(t =>
+            telemetry.WithTracing(t =>
             {
                 t.AddSource(HerenowTelemetry.Name).AddSource(OrleansSources)
                     .AddHttpClientInstrumentation()
