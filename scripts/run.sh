@@ -14,10 +14,16 @@ SILO_PORT_BASE=11111
 GATEWAY_PORT_BASE=30000
 PUBLIC_URL=""
 ALLOW_PRIVATE=false
+ADMIN_PORT_BASE=9464
+ADMINS=${HERENOW_ADMINS:-}
+DASHBOARD=false
+JSON_LOGS=false
+OTLP=""
 usage() {
   cat <<USAGE
 usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P] [--silo-port P] [--gateway-port P]
-                      [--public-url URL] [--allow-private-networks]
+                      [--public-url URL] [--allow-private-networks] [--admin NAME] [--admin-port P]
+                      [--dashboard] [--json-logs] [--otlp URL]
   --silos N      silo processes to start (default 1)
   --port P       API port on 127.0.0.1 (default 5080)
   --data-dir DIR PostgreSQL data, logs and pid files (default .data/)
@@ -27,6 +33,11 @@ usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P] [--s
   --public-url URL the origin in every ActivityPub id (default http://127.0.0.1:PORT). Federation needs https,
                  or plain http together with --allow-private-networks
   --allow-private-networks  remote fetches and deliveries may reach loopback and private addresses (tests, local peers)
+  --admin NAME   a local account that may use /api/v1/admin (repeatable; or HERENOW_ADMINS=alice,bob)
+  --admin-port P the API's admin port on 127.0.0.1 (/metrics, the dashboard); silo i gets P+i (default 9464; 0: none)
+  --dashboard    the Orleans Dashboard on the API's admin port (http://127.0.0.1:P/dashboard/)
+  --json-logs    JSON console logs with scopes (trace id, span id, check-in id) on every line
+  --otlp URL     export metrics and traces over OTLP to URL (or set OTEL_EXPORTER_OTLP_ENDPOINT)
 Set HERENOW_POSTGRES to a connection string to use your own PostgreSQL instead of a local one.
 USAGE
 }
@@ -40,11 +51,24 @@ while [ $# -gt 0 ]; do
     --gateway-port) GATEWAY_PORT_BASE=$2; shift 2 ;;
     --public-url) PUBLIC_URL=$2; shift 2 ;;
     --allow-private-networks) ALLOW_PRIVATE=true; shift ;;
+    --admin) ADMINS=${ADMINS:+$ADMINS,}$2; shift 2 ;;
+    --admin-port) ADMIN_PORT_BASE=$2; shift 2 ;;
+    --dashboard) DASHBOARD=true; shift ;;
+    --json-logs) JSON_LOGS=true; shift ;;
+    --otlp) OTLP=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
 [[ $SILOS =~ ^[1-9][0-9]?$ ]] || { echo "error: --silos must be a number from 1 to 99" >&2; exit 2; }
+[[ $ADMIN_PORT_BASE =~ ^[0-9]+$ ]] || { echo "error: --admin-port must be a port number (0: none)" >&2; exit 2; }
+[ "$DASHBOARD" = false ] || [ "$ADMIN_PORT_BASE" != 0 ] || { echo "error: --dashboard needs an admin port" >&2; exit 2; }
+# Observability (docs/observability.md), for the API and every silo alike.
+export Herenow__Admin__Usernames=$ADMINS Herenow__Dashboard__Enabled=$DASHBOARD
+[ -z "$OTLP" ] || export Herenow__Telemetry__Otlp__Endpoint=$OTLP
+if [ "$JSON_LOGS" = true ]; then
+  export Logging__Console__FormatterName=json Logging__Console__FormatterOptions__IncludeScopes=true
+fi
 PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$API_PORT}
 case $PUBLIC_URL in
   https://*) ;;
@@ -76,7 +100,9 @@ check_port "$API_PORT" "API"
 for i in $(seq 0 $((SILOS - 1))); do
   check_port $((SILO_PORT_BASE + i)) "silo $((i + 1))"
   check_port $((GATEWAY_PORT_BASE + i)) "gateway of silo $((i + 1))"
+  [ "$ADMIN_PORT_BASE" = 0 ] || check_port $((ADMIN_PORT_BASE + i + 1)) "admin port of silo $((i + 1))"
 done
+[ "$ADMIN_PORT_BASE" = 0 ] || check_port "$ADMIN_PORT_BASE" "API admin port"
 
 PIDS=()
 OWN_PG=""
@@ -127,7 +153,12 @@ HERENOW_POSTGRES='$HERENOW_POSTGRES'
 SILO_DLL='$SILO_DLL'
 SILO_PORT_BASE=$SILO_PORT_BASE
 GATEWAY_PORT_BASE=$GATEWAY_PORT_BASE
+ADMIN_PORT_BASE=$ADMIN_PORT_BASE
 LOGS='$LOGS'
+Herenow__Dashboard__Enabled=$DASHBOARD
+Herenow__Telemetry__Otlp__Endpoint='${Herenow__Telemetry__Otlp__Endpoint:-}'
+Logging__Console__FormatterName='${Logging__Console__FormatterName:-}'
+Logging__Console__FormatterOptions__IncludeScopes='${Logging__Console__FormatterOptions__IncludeScopes:-}'
 Herenow__Federation__PublicUrl='$PUBLIC_URL'
 Herenow__Federation__AllowPrivateNetworks=$ALLOW_PRIVATE
 Herenow__Media__BaseUrl='$Herenow__Media__BaseUrl'
@@ -137,12 +168,13 @@ chmod 600 "$RUN/cluster.env" # it holds the secrets key
 
 for i in $(seq 1 "$SILOS"); do
   Herenow__Silo__SiloPort=$((SILO_PORT_BASE + i - 1)) Herenow__Silo__GatewayPort=$((GATEWAY_PORT_BASE + i - 1)) \
+    Herenow__Silo__AdminPort=$([ "$ADMIN_PORT_BASE" = 0 ] && echo 0 || echo $((ADMIN_PORT_BASE + i))) \
     DOTNET_ENVIRONMENT=Production dotnet "$SILO_DLL" >"$LOGS/silo-$i.log" 2>&1 &
   PIDS+=($!); echo $! >"$RUN/silo-$i.pid"
 done
 # Media URLs in responses are absolute, on this API, unless the caller set a base (a CDN, another host name).
 (cd "$ROOT/src/Api" && Herenow__Media__BaseUrl="${Herenow__Media__BaseUrl:-http://127.0.0.1:$API_PORT}" \
-  ASPNETCORE_ENVIRONMENT=Production exec dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT") >"$LOGS/api.log" 2>&1 &
+  Herenow__Admin__Port=$ADMIN_PORT_BASE ASPNETCORE_ENVIRONMENT=Production exec dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT") >"$LOGS/api.log" 2>&1 &
 PIDS+=($!); echo $! >"$RUN/api.pid"
 
 echo "waiting for the cluster..."
@@ -161,6 +193,11 @@ Herenow is running.
   API         http://127.0.0.1:$API_PORT/api/v1   (docs: /docs, OpenAPI: /openapi/v1.json)
   silos       $SILOS (silo ports $SILO_PORT_BASE.., gateway ports $GATEWAY_PORT_BASE..)
   PostgreSQL  $PG_WHERE
+$(if [ "$ADMIN_PORT_BASE" != 0 ]; then
+  echo "  metrics     http://127.0.0.1:$ADMIN_PORT_BASE/metrics (API), http://127.0.0.1:$((ADMIN_PORT_BASE + 1))/metrics .. (silo 1..)"
+  [ "$DASHBOARD" = false ] || echo "  dashboard   http://127.0.0.1:$ADMIN_PORT_BASE/dashboard/"
+fi)
+  admins      ${ADMINS:-none (--admin NAME)}: GET /api/v1/admin/cluster
   logs        $LOGS/    pids: $RUN/
 Press Ctrl-C to stop.
 INFO

@@ -29,11 +29,16 @@ case ${ARGS[0]:-} in
     i=1
     while running "$i"; do i=$((i + 1)); done
     silo_port=$((SILO_PORT_BASE + i - 1)); gateway_port=$((GATEWAY_PORT_BASE + i - 1))
-    for port in "$silo_port" "$gateway_port"; do
+    # Silo i's metrics on the admin port base + i (run.sh's numbering; 0: none).
+    admin_port=0; [ "${ADMIN_PORT_BASE:-0}" = 0 ] || admin_port=$((ADMIN_PORT_BASE + i))
+    for port in "$silo_port" "$gateway_port" $([ "$admin_port" = 0 ] || echo "$admin_port"); do
       port_in_use "$port" && { echo "error: port $port is in use; silo $i cannot start" >&2; exit 1; }
     done
     Herenow__Federation__PublicUrl=${Herenow__Federation__PublicUrl:-http://127.0.0.1:5080} Herenow__Federation__AllowPrivateNetworks=${Herenow__Federation__AllowPrivateNetworks:-false} \
       Herenow__Media__BaseUrl=${Herenow__Media__BaseUrl:-} Herenow__Secrets__Key=${Herenow__Secrets__Key:-} \
+      Herenow__Dashboard__Enabled=${Herenow__Dashboard__Enabled:-false} Herenow__Telemetry__Otlp__Endpoint=${Herenow__Telemetry__Otlp__Endpoint:-} \
+      Logging__Console__FormatterName=${Logging__Console__FormatterName:-simple} Logging__Console__FormatterOptions__IncludeScopes=${Logging__Console__FormatterOptions__IncludeScopes:-false} \
+      Herenow__Silo__AdminPort=$admin_port \
       HERENOW_POSTGRES=$HERENOW_POSTGRES Herenow__Silo__SiloPort=$silo_port Herenow__Silo__GatewayPort=$gateway_port \
       DOTNET_ENVIRONMENT=Production setsid dotnet "$SILO_DLL" >"$LOGS/silo-$i.log" 2>&1 < /dev/null &
     echo $! >"$RUN/silo-$i.pid"

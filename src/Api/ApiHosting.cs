@@ -9,6 +9,10 @@ using Herenow.Grains.Database;
 using Herenow.Grains.Federation;
 using Herenow.Api.Federation;
 using Herenow.Api.WebClient;
+using Herenow.Api.Admin;
+using Herenow.Api.Observability;
+using Herenow.Grains.Observability;
+using Orleans.Dashboard;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Orleans.Configuration;
@@ -23,7 +27,13 @@ public static class ApiHosting
         var connectionString = DatabaseSettings.GetConnectionString(builder.Configuration);
         var identity = ClusterIdentity.From(builder.Configuration);
 
-        builder.UseOrleansClient(client => client.UseHerenowCluster(connectionString, identity));
+        var dashboard = DashboardSettings.Enabled(builder.Configuration);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseHerenowCluster(connectionString, identity);
+            if (dashboard) client.AddDashboard(); // its UI on the admin port; the silos host its grains
+        });
+        builder.AddHerenowObservability();
 
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.Configure<JsonOptions>(o =>
@@ -48,6 +58,7 @@ public static class ApiHosting
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Sessions.BearerTokenHandler>(Sessions.BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddForwardedHeadersSettings(builder.Configuration);
+        builder.Services.AddAdminAuthorization();
         builder.Services.AddApiRateLimits(builder.Configuration);
         builder.Services.AddIdempotencyKeys();
         builder.Services.AddMedia(builder.Configuration);
@@ -75,6 +86,8 @@ public static class ApiHosting
         client.UseConnectionRetryFilter<ClusterConnectionRetryFilter>();
         // Each request carries its deadline (now + ResponseTimeout): silos refuse it unrun once it has passed.
         client.AddOutgoingGrainCallFilter<Grains.Cluster.CallDeadlineStamp>();
+        // W3C trace context into every grain call, so a request's trace continues on the silos.
+        client.AddActivityPropagation();
         return client;
     }
 
@@ -95,6 +108,7 @@ public static class ApiHosting
         app.UseIdempotencyKeys();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapAdminPort();
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using Herenow.Api;
 using Herenow.Api.Accounts;
+using Herenow.Api.Admin;
 using Herenow.Api.Checkins;
 using Herenow.Api.Federation;
 using Herenow.Api.Feeds;
@@ -27,6 +28,7 @@ app.MapFeedEndpoints();
 app.MapPlaceEndpoints();
 app.MapStreamingEndpoints();
 app.MapFederationEndpoints();
+app.MapAdminEndpoints();
 app.Run();
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

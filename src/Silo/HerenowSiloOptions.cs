@@ -13,4 +13,10 @@ public sealed class HerenowSiloOptions
 
     /// <summary>The address other silos and clients use to reach this one.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of this silo's admin endpoint (Prometheus /metrics); 0 (the default) serves none.</summary>
+    public int AdminPort { get; set; }
+
+    /// <summary>Where the admin port listens: loopback by default, for a scraper on the same host or a sidecar.</summary>
+    public string AdminAddress { get; set; } = "127.0.0.1";
 }

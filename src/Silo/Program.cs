@@ -15,3 +15,6 @@ builder.AddHerenowSilo(connectionString);
 using var host = builder.Build();
 await host.RunAsync();
 return 0;
+
+/// <summary>Internal: the tests reference both programs and mean the API's by Program (ASP.NET Core would make this one public).</summary>
+internal sealed partial class Program;

@@ -1,7 +1,11 @@
 using System.Net;
 using Herenow.Grains;
 using Herenow.Grains.Feeds;
+using Herenow.Grains.Observability;
+using Herenow.Silo.Observability;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Herenow.Silo;
 
@@ -17,6 +21,18 @@ public static class SiloHosting
         builder.Services.Configure<FeedOptions>(builder.Configuration.GetSection(FeedOptions.Section));
         builder.Services.Configure<FanoutOptions>(builder.Configuration.GetSection(FanoutOptions.Section));
         builder.Services.AddHostedService<MembershipSettingsLog>();
+        builder.Services.Configure<HerenowSiloOptions>(builder.Configuration.GetSection(HerenowSiloOptions.Section));
+        // Trace and span ids in every log scope (the JSON console prints them on each line).
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-silo", scraped: options.AdminPort > 0, metrics: m =>
+        {
+            if (options.AdminPort > 0) m.AddPrometheusExporter();
+        });
+        if (options.AdminPort > 0)
+        {
+            builder.Services.AddHostedService<SiloAdminServer>();
+        }
+        var dashboard = DashboardSettings.Enabled(builder.Configuration);
 
         builder.UseOrleans(silo =>
         {
@@ -26,6 +42,11 @@ public static class SiloHosting
             silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
             silo.UseHerenowClustering(connectionString);
             silo.UseHerenowStorage(connectionString);
+            if (dashboard)
+            {
+                // The dashboard's grains and profiler live on the silos; its UI is served by the API (docs/observability.md).
+                silo.AddDashboard();
+            }
         });
         return builder;
     }

@@ -38,6 +38,9 @@ public static class SiloStorage
         silo.AddIncomingGrainCallFilter<CallDeadlineFilter>();
         // PostgreSQL errors leave grains as a serializable exception that keeps the SQLSTATE (400 vs 503 in the API).
         silo.AddIncomingGrainCallFilter<Herenow.Grains.Database.DatabaseErrorFilter>();
+        // W3C trace context through grain calls (in the request context), so one trace follows a check-in from the API
+        // through the grains; spans are only made while something listens (an exporter, a test).
+        silo.AddActivityPropagation();
         silo.AddAdoNetGrainStorageAsDefault(o =>
         {
             o.Invariant = Invariant;

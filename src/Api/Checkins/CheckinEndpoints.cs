@@ -8,6 +8,7 @@ using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
 using Herenow.Grains.Media;
+using Herenow.Grains.Observability;
 using Herenow.Grains.Places;
 
 namespace Herenow.Api.Checkins;
@@ -18,14 +19,14 @@ public sealed record CreateCheckinRequest(
     string? PlaceId, double? Latitude, double? Longitude, double? AccuracyM, string? Shout, string? Visibility,
     IReadOnlyList<string>? MediaIds, int? PublishAfterSeconds = null, bool? PublishOnNextCheckin = null);
 
-public static class CheckinEndpoints
+public static partial class CheckinEndpoints
 {
     public const int MaxShoutLength = 280;
     private const double MaxDistanceM = 1000;
 
     public static IEndpointRouteBuilder MapCheckinEndpoints(this IEndpointRouteBuilder routes)
     {
-        var checkins = routes.MapGroup("/api/v1/checkins").WithTags("Check-ins");
+        var checkins = routes.MapGroup("/api/v1/checkins").WithTags("Check-ins").AddEndpointFilter(CheckinLogScope);
         checkins.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey()
             .Produces<CheckinResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
@@ -96,8 +97,35 @@ public static class CheckinEndpoints
             foreach (var problem in e.Problems) errors.Add("media_ids", problem);
             return errors.ToResult();
         }
-        return Results.Created($"/api/v1/checkins/{record.Id}", await views.OwnAsync(record, caller));
+        HerenowTelemetry.CheckinsCreated.Add(1);
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+        // The id exists only now (the author's grain made it): the rest of this request's lines carry it.
+        using (logger.BeginScope(new CheckinScope(record.Id)))
+        {
+            LogCreated(logger, record.Id, caller);
+            return Results.Created($"/api/v1/checkins/{record.Id}", await views.OwnAsync(record, caller));
+        }
     }
+
+    private const string LogCategory = "Herenow.Api.Checkins";
+
+    /// <summary>Requests on one check-in ({id}) log inside a CheckinId scope, next to the trace id.</summary>
+    private static async ValueTask<object?> CheckinLogScope(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (context.HttpContext.GetRouteValue("id") is not string id)
+        {
+            return await next(context);
+        }
+        var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+        using (logger.BeginScope(new CheckinScope(id)))
+        {
+            return await next(context);
+        }
+    }
+
+    // Debug: one console line per check-in would cost the hot path; switch the category on when investigating.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Check-in {CheckinId} created by {Author}")]
+    private static partial void LogCreated(ILogger logger, string checkinId, string author);
 
     private static async Task<IResult> Get(string id, ClaimsPrincipal user, CheckinViews views) =>
         TimeOrderedId.IsValid(id) && await views.OneAsync(id, user.Caller()) is { } view

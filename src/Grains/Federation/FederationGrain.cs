@@ -2,7 +2,9 @@ using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Federation.ActivityPub;
 using Herenow.Grains.Federation.Atproto;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Herenow.Grains.Observability;
 using Herenow.Grains.Feeds;
 using Herenow.Grains.Streams;
 using Orleans.Concurrency;
@@ -16,7 +18,8 @@ public sealed class FederationGrain(
     ActivityRenderer renderer,
     Outbox outbox,
     AtprotoAccounts atproto,
-    IOptions<FederationOptions> options) : Grain, IFederationGrain
+    IOptions<FederationOptions> options,
+    ILogger<FederationGrain> logger) : Grain, IFederationGrain
 {
     public async Task DeliverToHomes(CheckinEvent checkin, List<string> homes)
     {
@@ -26,6 +29,7 @@ public sealed class FederationGrain(
 
     public async Task Relay(CheckinEvent checkin)
     {
+        using var scope = logger.BeginScope(new CheckinScope(checkin.CheckinId));
         // Private check-ins never leave their author.
         if (checkin.Visibility == Visibility.Private)
         {

@@ -1,5 +1,6 @@
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Observability;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Concurrency;
@@ -7,18 +8,25 @@ using Orleans.Concurrency;
 namespace Herenow.Grains.Feeds;
 
 [StatelessWorker]
-public sealed partial class FanoutWorkerGrain(NpgsqlDataSource database, ILogger<FanoutWorkerGrain> logger) : Grain, IFanoutWorkerGrain
+public sealed partial class FanoutWorkerGrain(NpgsqlDataSource database, TimeProvider clock, ILogger<FanoutWorkerGrain> logger) : Grain, IFanoutWorkerGrain
 {
     private const int FollowerBatchSize = 1000;
     private readonly FollowGraph graph = new(database);
 
     public async Task Deliver(CheckinEvent checkin, Guid dispatchId)
     {
+        // Every log line of this fan-out (and of the calls it makes from here) names the check-in.
+        using var scope = logger.BeginScope(new CheckinScope(checkin.CheckinId));
         try
         {
             var delivery = new FanoutDelivery(this.GetStreamProvider(Streams.StreamNames.Provider), GrainFactory);
             // Followers are read from the table a page at a time, never all at once.
             await delivery.DeliverAsync(checkin, graph.FollowerBatchesAsync(checkin.Author, FollowerBatchSize));
+            if (!checkin.Deleted)
+            {
+                // Repeated dispatches (at-least-once) record again, later: the histogram's tail shows redeliveries too.
+                HerenowTelemetry.FanoutLag.Record((clock.GetUtcNow() - checkin.CreatedAt).TotalSeconds);
+            }
             // Remote followers are one more consumer of the same outbox event: queued durably, delivered by domain.
             await GrainFactory.GetGrain<Federation.IFederationGrain>(0).Relay(checkin);
             await GrainFactory.GetGrain<IUserGrain>(checkin.Author).FanoutDelivered(checkin.CheckinId, checkin.Deleted, dispatchId);

@@ -201,6 +201,12 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
 
         // Operators' view of the delivery queue: counts only, public by design (FederationStatusEndpoints).
         new("GET /api/v1/federation/queue", "delivery queue counts", (_, _) => Fixed("/api/v1/federation/queue"), 200, 200, 200, 200, 200),
+
+        // Operators: the owner is the one admin (Herenow:Admin:Usernames); every other account is refused with 403.
+        new("GET /api/v1/admin/cluster", "the cluster view is for admins only", (_, _) => Fixed("/api/v1/admin/cluster"), 401, 200, 403, 403, 403)
+        {
+            Check = async (_, _, r) => Assert.NotEmpty((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("silos").EnumerateArray()),
+        },
     ];
 
     public static TheoryData<string> RowNames()
@@ -388,7 +394,9 @@ public sealed class AuthzScenario : IAsyncLifetime
     private readonly Dictionary<string, string> shared = [];
     private readonly string prefix = "az" + Guid.NewGuid().ToString("N")[..6];
 
-    public ApiHost Api { get; } = new();
+    public AuthzScenario() => Api = new ApiHost { Settings = { [Herenow.Api.Admin.AdminAuthorization.UsernamesKey] = Username(Caller.Owner) } };
+
+    public ApiHost Api { get; }
     public HttpClient Http => Api.Http;
     public string Owner => Username(Caller.Owner);
     public string Place { get; private set; } = "";

@@ -15,6 +15,9 @@ public sealed class ApiHost : IAsyncLifetime
     public RealCluster Cluster { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>API settings on top of the defaults (e.g. Herenow:Admin:Usernames).</summary>
+    public IDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
     /// <summary>The API's own services (its Orleans client, for instance), for assertions on its side.</summary>
     public IServiceProvider Services => factory.Services;
 
@@ -24,7 +27,7 @@ public sealed class ApiHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cluster = await RealCluster.StartAsync(silos: 1);
-        factory = CreateApi(Cluster);
+        factory = CreateApi(Cluster, Settings);
         Http = factory.CreateClient();
     }
 

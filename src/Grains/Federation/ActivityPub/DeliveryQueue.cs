@@ -3,7 +3,8 @@ using Npgsql;
 namespace Herenow.Grains.Federation.ActivityPub;
 
 /// <summary>One queued delivery: an activity for one inbox, signed by <see cref="Signer"/>'s key when sent.</summary>
-public sealed record QueuedDelivery(long Id, string Inbox, string ActivityId, string Signer, string Body, int Attempts);
+/// <param name="TraceParent">The W3C traceparent of the work that queued it (migration 0018), when it was traced.</param>
+public sealed record QueuedDelivery(long Id, string Inbox, string ActivityId, string Signer, string Body, int Attempts, string? TraceParent = null);
 
 /// <summary>Queue depth for operators: everything waiting, what is due now, and the given-up deliveries.</summary>
 public sealed record DeliveryQueueDepth(long Pending, long Due, long Retrying, long Domains, long Failed);
@@ -33,8 +34,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
             return [];
         }
         await using var command = database.CreateCommand("""
-            INSERT INTO ap_deliveries (domain, inbox, ordering_key, activity_id, signer, body, next_attempt_at, created_at)
-            SELECT t.domain, t.inbox, @key, @activity, @signer, @body, @now, @now FROM unnest(@domains, @inboxes) AS t(domain, inbox)
+            INSERT INTO ap_deliveries (domain, inbox, ordering_key, activity_id, signer, body, next_attempt_at, created_at, traceparent)
+            SELECT t.domain, t.inbox, @key, @activity, @signer, @body, @now, @now, @traceparent FROM unnest(@domains, @inboxes) AS t(domain, inbox)
             ON CONFLICT (activity_id, inbox) DO NOTHING
             """);
         command.Parameters.AddWithValue("activity", activityId);
@@ -44,6 +45,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
         command.Parameters.AddWithValue("now", clock.GetUtcNow());
         command.Parameters.AddWithValue("domains", targets.Select(DomainOf).ToArray());
         command.Parameters.AddWithValue("inboxes", targets);
+        // The queue is a hop in time: the trace context travels with the row, as it would in a message header.
+        command.Parameters.AddWithValue("traceparent", (object?)Observability.TraceParent.Current() ?? DBNull.Value);
         await command.ExecuteNonQueryAsync();
         // Domains are woken even when every row existed already: a previous wake may be what was lost.
         return targets.Select(DomainOf).Distinct().ToList();
@@ -57,8 +60,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
     public async Task<List<QueuedDelivery>> DueAsync(string domain, int limit)
     {
         await using var command = database.CreateCommand("""
-            SELECT id, inbox, activity_id, signer, body, attempts FROM (
-                SELECT DISTINCT ON (inbox, ordering_key) id, inbox, activity_id, signer, body, attempts, next_attempt_at
+            SELECT id, inbox, activity_id, signer, body, attempts, traceparent FROM (
+                SELECT DISTINCT ON (inbox, ordering_key) id, inbox, activity_id, signer, body, attempts, next_attempt_at, traceparent
                 FROM ap_deliveries WHERE domain = @domain ORDER BY inbox, ordering_key, id) head
             WHERE next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit
             """);
@@ -69,7 +72,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            due.Add(new QueuedDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5)));
+            due.Add(new QueuedDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
         return due;
     }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Herenow.Grains.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -113,12 +115,22 @@ public sealed partial class DomainDeliveryGrain(
     /// <summary>One delivery; a local failure (say, the key could not be read) is a retry of that one, not of the batch.</summary>
     private async Task<DeliveryOutcome> SendOne(QueuedDelivery delivery, CancellationToken cancellationToken)
     {
+        // A child of the trace that queued it (the check-in's request), so one trace runs from POST to remote inbox;
+        // its HTTP call below carries the traceparent on to the remote server.
+        using var activity = TraceParent.StartChild("federation.deliver", ActivityKind.Producer, delivery.TraceParent);
+        activity?.SetTag("herenow.federation.domain", Domain);
+        activity?.SetTag("herenow.federation.activity_id", delivery.ActivityId);
+        activity?.SetTag("herenow.federation.attempt", delivery.Attempts + 1);
         try
         {
-            return await sender.SendAsync(delivery, cancellationToken);
+            var outcome = await sender.SendAsync(delivery, cancellationToken);
+            activity?.SetTag("herenow.federation.result", outcome.Result.ToString());
+            if (outcome.Result != DeliveryResult.Delivered) activity?.SetStatus(ActivityStatusCode.Error, outcome.Detail);
+            return outcome;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             return new DeliveryOutcome(DeliveryResult.Retry, "local: " + e.GetType().Name + ": " + e.Message);
         }
     }
@@ -131,10 +143,12 @@ public sealed partial class DomainDeliveryGrain(
             case DeliveryResult.Delivered:
                 breaker.Success();
                 await queue.DeliveredAsync(delivery.Id);
+                HerenowTelemetry.RecordDelivery("delivered");
                 break;
             case DeliveryResult.Permanent:
                 breaker.Success(); // the server is up and answering; it just will not take this one
                 await queue.GiveUpAsync(delivery.Id, delivery.Attempts + 1, outcome.Detail);
+                HerenowTelemetry.RecordDelivery("given_up");
                 LogGaveUp(logger, delivery.ActivityId, delivery.Inbox, outcome.Detail);
                 break;
             default:
@@ -143,12 +157,14 @@ public sealed partial class DomainDeliveryGrain(
                 if (attempts >= settings.MaxAttempts)
                 {
                     await queue.GiveUpAsync(delivery.Id, attempts, $"{attempts} attempts; last: {outcome.Detail}");
+                    HerenowTelemetry.RecordDelivery("given_up");
                     LogGaveUp(logger, delivery.ActivityId, delivery.Inbox, outcome.Detail);
                 }
                 else
                 {
                     var wait = RetrySchedule.Delay(attempts, settings, Random.Shared, outcome.RetryAfter);
                     await queue.RetryLaterAsync(delivery.Id, attempts, now + wait, outcome.Detail);
+                    HerenowTelemetry.RecordDelivery("retried");
                     LogRetry(logger, delivery.ActivityId, delivery.Inbox, attempts, wait, outcome.Detail);
                 }
                 break;
