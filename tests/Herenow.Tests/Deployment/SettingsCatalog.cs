@@ -43,6 +43,12 @@ public static class SettingsCatalog
         "Herenow:ServiceId",
         SecretBox.KeySetting,
         MembershipSettings.Section + ":" + MembershipSettings.OrleansDefaultsKey,
+        Herenow.Api.Admin.AdminAuthorization.UsernamesKey,
+        Herenow.Api.Observability.ApiObservability.PortKey,
+        Herenow.Api.Observability.ApiObservability.AddressKey,
+        Herenow.Grains.Observability.DashboardSettings.EnabledKey,
+        Herenow.Grains.Observability.TelemetrySetup.OtlpEndpointKey,
+        "Herenow:Telemetry:TraceSampleRatio",
     ];
 
     /// <summary>Sections that are Herenow's own types: the reference lists each of their keys.</summary>
