@@ -93,7 +93,10 @@ public sealed class AccountDeletionInteropTests(FederatedDeletionHost host) : IC
         var second = await http.CheckInAsync(token, place, "public", "two", 52.5163, 13.3777);
         foreach (var id in new[] { first, second })
         {
-            await Eventually(async () => await pds.GetRecordAsync(account.Did, "app.herenow.checkin", Tid.ForCheckin(id)) is not null, "a record never reached the PDS.\n" + pds.Output);
+            // A job writes the location record, then the post that embeds it: wait for both.
+            await Eventually(async () => await pds.GetRecordAsync(account.Did, "app.herenow.checkin", Tid.ForCheckin(id)) is not null
+                                         && await pds.GetRecordAsync(account.Did, "app.bsky.feed.post", Tid.ForCheckin(id)) is not null,
+                "a record never reached the PDS.\n" + pds.Output);
         }
         Assert.Equal(2, (await pds.ListRecordsAsync(account.Did, "app.bsky.feed.post")).GetProperty("records").GetArrayLength());
 
