@@ -28,13 +28,17 @@ export async function feedView(kind, signal) {
     if (!list.children.length) list.append(h('p', { class: 'empty muted' }, kind === 'home'
       ? 'Nothing yet: check in, or follow people from their profiles.' : 'No public check-ins yet.'));
   };
-  await load(null);
-  list.setAttribute('aria-busy', 'false');
+  // Subscribe first, then read the page: the server watches the feed before it answers the stream, so a check-in is
+  // either already in the page or arrives live (duplicates are skipped). The other order lost the one that landed
+  // between the two (your own check-in, right after posting it).
+  let subscribed;
+  const streamOpen = new Promise(resolve => { subscribed = resolve; });
   openStream(`/streaming/${kind}`, {
     signal,
     onState: state => {
       live.dataset.state = state;
       live.textContent = state === 'live' ? 'Live: new check-ins appear at the top.' : 'Reconnecting to live updates…';
+      if (state === 'live') subscribed();
     },
     onEvent: (event, data) => {
       if (event === 'checkin') {
@@ -45,6 +49,9 @@ export async function feedView(kind, signal) {
       }
     },
   });
+  await Promise.race([streamOpen, new Promise(resolve => setTimeout(resolve, 5000))]);
+  await load(null);
+  list.setAttribute('aria-busy', 'false');
   const other = kind === 'home'
     ? h('a', { href: '#/global' }, 'See everyone’s public check-ins')
     : session.signedIn ? h('a', { href: '#/' }, 'Back to your home feed') : null;
