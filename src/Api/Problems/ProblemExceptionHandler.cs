@@ -57,31 +57,20 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         _ => (500, "Internal error", "An unexpected error occurred; it has been logged."),
     };
 
-    private static T? Find<T>(Exception? exception) where T : Exception
+    /// <summary>The exception and its inner exceptions, outermost first.</summary>
+    private static IEnumerable<Exception> Chain(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is T found)
-            {
-                return found;
-            }
+            yield return e;
         }
-        return null;
     }
 
-    private static bool IsUnavailable(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is NpgsqlException or DatabaseErrorException or TimeoutException or SocketException or SiloUnavailableException
-                or OrleansMessageRejectionException or GatewayTooBusyException
-                or OrleansException)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    private static T? Find<T>(Exception? exception) where T : Exception => Chain(exception).OfType<T>().FirstOrDefault();
+
+    private static bool IsUnavailable(Exception? exception) => Chain(exception).Any(e =>
+        e is NpgsqlException or DatabaseErrorException or TimeoutException or SocketException or SiloUnavailableException
+            or OrleansMessageRejectionException or GatewayTooBusyException or OrleansException);
 
     private static string TitleFor(int status) => status switch
     {

@@ -19,20 +19,12 @@ namespace Herenow.Tests.Support;
 public sealed class AtprotoPds : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly ConcurrentDictionary<int, Process> Running = new();
 
     private readonly Process process;
     private readonly ConcurrentQueue<string> output;
     private readonly HttpClient control;
     private readonly HttpClient http;
 
-    static AtprotoPds() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-    {
-        foreach (var process in Running.Values)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } // already gone
-        }
-    };
 
     private AtprotoPds(Process process, ConcurrentQueue<string> output, int plcPort, int pdsPort, int controlPort)
     {
@@ -97,7 +89,7 @@ public sealed class AtprotoPds : IAsyncDisposable
             process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
             process.Exited += (_, _) => ready.TrySetResult();
             process.Start();
-            Running[process.Id] = process;
+            PeerScripts.Track(process);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var pds = new AtprotoPds(process, output, plcPort, pdsPort, controlPort);
@@ -209,17 +201,6 @@ public sealed class AtprotoPds : IAsyncDisposable
     {
         control.Dispose();
         http.Dispose();
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-        }
-        catch (InvalidOperationException) { } // already gone
-        catch (TimeoutException) { } // the kernel will reap it
-        Running.TryRemove(process.Id, out _);
-        process.Dispose();
+        await PeerScripts.StopAsync(process);
     }
 }

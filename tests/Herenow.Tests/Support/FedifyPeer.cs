@@ -22,19 +22,11 @@ public sealed class FedifyPeer : IAsyncDisposable
     public const string DraftCavage = "draft-cavage-http-signatures-12";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private static readonly ConcurrentDictionary<int, Process> Running = new();
 
     private readonly Process process;
     private readonly ConcurrentQueue<string> output;
     private readonly HttpClient http;
 
-    static FedifyPeer() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-    {
-        foreach (var process in Running.Values)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } // already gone
-        }
-    };
 
     private FedifyPeer(Process process, ConcurrentQueue<string> output, int port, string firstKnock)
     {
@@ -85,7 +77,7 @@ public sealed class FedifyPeer : IAsyncDisposable
             process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
             process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
             process.Start();
-            Running[process.Id] = process;
+            PeerScripts.Track(process);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var peer = new FedifyPeer(process, output, port, firstKnock);
@@ -234,17 +226,6 @@ public sealed class FedifyPeer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         http.Dispose();
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-        }
-        catch (InvalidOperationException) { } // already gone
-        catch (TimeoutException) { } // the kernel will reap it
-        Running.TryRemove(process.Id, out _);
-        process.Dispose();
+        await PeerScripts.StopAsync(process);
     }
 }

@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 
 namespace Herenow.Tests.Support;
 
@@ -13,6 +13,36 @@ public static class PeerScripts
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(15);
     private static readonly SemaphoreSlim InstallLock = new(1, 1);
     private static bool installed;
+    private static readonly ConcurrentDictionary<int, Process> Running = new();
+
+    // A test run that ends without disposing a peer (a crash, a cancelled run) still takes its processes down.
+    static PeerScripts() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var process in Running.Values)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } // already gone
+        }
+    };
+
+    /// <summary>A started peer process, killed at the latest when the test process exits.</summary>
+    public static void Track(Process process) => Running[process.Id] = process;
+
+    /// <summary>Kills a peer process and its children and forgets it.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (InvalidOperationException) { } // already gone
+        catch (TimeoutException) { } // the kernel will reap it
+        Running.TryRemove(process.Id, out _);
+        process.Dispose();
+    }
 
     public static string RepoRoot()
     {
@@ -31,36 +61,12 @@ public static class PeerScripts
         {
             if (installed) return;
             var root = RepoRoot();
-            var start = new ProcessStartInfo("bash")
+            var (exit, text) = await ScriptRunner.RunAsync("bash", [Path.Combine(root, "scripts", "peers.sh"), "install"], root,
+                new Dictionary<string, string>(), InstallTimeout);
+            if (exit != 0)
             {
-                WorkingDirectory = root,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.ArgumentList.Add(Path.Combine(root, "scripts", "peers.sh"));
-            start.ArgumentList.Add("install");
-            using var process = new Process { StartInfo = start };
-            var text = new StringBuilder();
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            using var timeout = new CancellationTokenSource(InstallTimeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"The federation peers could not be installed: scripts/peers.sh install took over {InstallTimeout.TotalMinutes} min.\n{text}");
-            }
-            process.WaitForExit(); // drains the output
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"The federation peers could not be installed: scripts/peers.sh install exited with {process.ExitCode}.\n{text}");
+                // -1: killed at the timeout (the output says so).
+                throw new InvalidOperationException($"The federation peers could not be installed: scripts/peers.sh install exited with {exit} (limit {InstallTimeout.TotalMinutes} min).\n{text}");
             }
             installed = true;
         }

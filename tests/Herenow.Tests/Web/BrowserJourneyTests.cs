@@ -40,7 +40,7 @@ public sealed class BrowserJourneyTests(BrowserJourneyTests.Host host, ITestOutp
         using (var image = TestImages.Gradient(320, 240)) await File.WriteAllBytesAsync(photo, TestImages.Jpeg(image));
         try
         {
-            var (exit, text) = await WebClientBuild.RunAsync("node", [Path.Combine(root, "web", "tests", "journey.mjs")], Path.Combine(root, "web"),
+            var (exit, text) = await ScriptRunner.RunAsync("node", [Path.Combine(root, "web", "tests", "journey.mjs")], Path.Combine(root, "web"),
                 new Dictionary<string, string>
                 {
                     ["HERENOW_URL"] = host.Api.Origin.ToString().TrimEnd('/'),

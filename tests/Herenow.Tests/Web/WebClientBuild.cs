@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Herenow.Tests.Support;
 
 namespace Herenow.Tests.Web;
@@ -21,7 +19,7 @@ public static class WebClientBuild
         {
             if (built || Environment.GetEnvironmentVariable("HERENOW_WEB_BUILT") == "1") return;
             var root = PeerScripts.RepoRoot();
-            var (exit, output) = await RunAsync("bash", [Path.Combine(root, "scripts", "web.sh"), "build"], root, new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
+            var (exit, output) = await ScriptRunner.RunAsync("bash", [Path.Combine(root, "scripts", "web.sh"), "build"], root, new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
             if (exit != 0) throw new InvalidOperationException($"scripts/web.sh build exited with {exit}:\n{output}");
             built = true;
         }
@@ -29,41 +27,5 @@ public static class WebClientBuild
         {
             Lock.Release();
         }
-    }
-
-    /// <summary>Runs a process to its end (killed after <paramref name="timeout"/>) and returns its exit code and output.</summary>
-    public static async Task<(int Exit, string Output)> RunAsync(string file, IEnumerable<string> args, string workingDirectory,
-        IDictionary<string, string> environment, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        foreach (var (key, value) in environment) start.Environment[key] = value;
-        using var process = new Process { StartInfo = start };
-        var text = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            lock (text) text.AppendLine($"(killed after {timeout.TotalSeconds} s)");
-            return (-1, text.ToString());
-        }
-        process.WaitForExit(); // drains the output
-        lock (text) return (process.ExitCode, text.ToString());
     }
 }

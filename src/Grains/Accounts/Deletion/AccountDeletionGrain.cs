@@ -1,3 +1,4 @@
+using Herenow.Grains.Federation.ActivityPub;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -138,12 +139,9 @@ public sealed class AccountDeletionGrain(
         }
     }
 
-    /// <summary>Exponential backoff with full jitter: uniform in [0, min(cap, base·2^(n-1))], so retries do not line up.</summary>
-    private static TimeSpan Backoff(int attempts, TimeSpan baseDelay, TimeSpan maxDelay)
-    {
-        var cap = Math.Min(baseDelay.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30)), maxDelay.TotalSeconds);
-        return TimeSpan.FromSeconds(Random.Shared.NextDouble() * cap);
-    }
+    /// <summary>Exponential backoff with full jitter (the delivery queues' schedule), so retries do not line up.</summary>
+    private static TimeSpan Backoff(int attempts, TimeSpan baseDelay, TimeSpan maxDelay) =>
+        RetrySchedule.FullJitter(attempts, baseDelay, maxDelay, Random.Shared);
 
     private DeletionStatus Status() =>
         new(state.State.Username, state.State.RequestedAt!.Value, state.State.CompletedAt, state.State.Steps.ToList());

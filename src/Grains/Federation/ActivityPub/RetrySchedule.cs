@@ -9,17 +9,23 @@ namespace Herenow.Grains.Federation.ActivityPub;
 public static class RetrySchedule
 {
     /// <summary>The cap on the wait after <paramref name="attemptsMade"/> failed attempts (1 or more).</summary>
-    public static TimeSpan Cap(int attemptsMade, FederationOptions options)
+    public static TimeSpan Cap(int attemptsMade, FederationOptions options) => Cap(attemptsMade, options.BaseDelay, options.MaxDelay);
+
+    /// <summary>min(<paramref name="maxDelay"/>, <paramref name="baseDelay"/>·2^(n-1)) for n attempts made (1 or more).</summary>
+    public static TimeSpan Cap(int attemptsMade, TimeSpan baseDelay, TimeSpan maxDelay)
     {
-        var exponent = Math.Min(Math.Max(attemptsMade, 1) - 1, 40); // 2^40 minutes is far past any sane MaxDelay
-        var capped = Math.Min(options.BaseDelay.TotalSeconds * Math.Pow(2, exponent), options.MaxDelay.TotalSeconds);
-        return TimeSpan.FromSeconds(capped);
+        var exponent = Math.Min(Math.Max(attemptsMade, 1) - 1, 40); // 2^40 times the base is far past any sane maximum
+        return TimeSpan.FromSeconds(Math.Min(baseDelay.TotalSeconds * Math.Pow(2, exponent), maxDelay.TotalSeconds));
     }
+
+    /// <summary>Full jitter: uniform in [0, <see cref="Cap(int, TimeSpan, TimeSpan)"/>]. Also the account-deletion saga's backoff.</summary>
+    public static TimeSpan FullJitter(int attemptsMade, TimeSpan baseDelay, TimeSpan maxDelay, Random random) =>
+        TimeSpan.FromSeconds(random.NextDouble() * Cap(attemptsMade, baseDelay, maxDelay).TotalSeconds);
 
     /// <summary>The wait before the next attempt; never shorter than what the server asked for (Retry-After).</summary>
     public static TimeSpan Delay(int attemptsMade, FederationOptions options, Random random, TimeSpan? retryAfter = null)
     {
-        var jittered = TimeSpan.FromSeconds(random.NextDouble() * Cap(attemptsMade, options).TotalSeconds);
+        var jittered = FullJitter(attemptsMade, options.BaseDelay, options.MaxDelay, random);
         return retryAfter is { } asked && asked > jittered ? TimeSpan.FromTicks(Math.Min(asked.Ticks, options.MaxDelay.Ticks)) : jittered;
     }
 }
