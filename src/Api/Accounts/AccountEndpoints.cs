@@ -3,6 +3,7 @@ using Herenow.Api.Checkins;
 using Herenow.Api.Common;
 using Herenow.Api.Federation;
 using Herenow.Api.Problems;
+using Herenow.Api.Security;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Accounts.Deletion;
@@ -70,13 +71,20 @@ public static class AccountEndpoints
     /// Starts the deletion saga (docs/adr/0020-account-deletion.md). 202: the request is durable and the account locked
     /// (sessions, profile, sign-in); the data, the federated copies and the AT records go in the background.
     /// </summary>
-    private static async Task<IResult> DeleteMe([FromBody] DeleteAccountRequest? request, ClaimsPrincipal user, IGrainFactory grains, PasswordHashing passwords)
+    private static async Task<IResult> DeleteMe([FromBody] DeleteAccountRequest? request, ClaimsPrincipal user, IGrainFactory grains, PasswordHashing passwords,
+        LoginThrottle throttle, HttpContext http)
     {
         if (string.IsNullOrEmpty(request?.Password))
         {
             return new FieldErrorsBuilder("password", "is required: deleting an account asks for its password again").Result;
         }
         var caller = user.Caller()!;
+        // The same budget as signing in: a stolen token must not turn this into a way to guess the password.
+        var attempt = LoginThrottle.Key(caller, http.Connection.RemoteIpAddress);
+        if (throttle.TryBegin(attempt) is { } wait)
+        {
+            return LoginThrottle.TooMany(http, wait);
+        }
         var grain = grains.GetGrain<IUserGrain>(caller);
         var hash = await grain.GetPasswordHash();
         var account = await grain.GetAccount(caller);
@@ -86,8 +94,10 @@ public static class AccountEndpoints
         }
         if (request.Password.Length > AccountRules.MaxPasswordLength || !passwords.Verify(hash, request.Password))
         {
+            throttle.Failed(attempt);
             return Results.Problem(title: "Forbidden", detail: "The password is wrong.", statusCode: StatusCodes.Status403Forbidden);
         }
+        throttle.Succeeded(attempt);
         var status = await grains.GetGrain<IAccountDeletionGrain>(account.Id).Start(caller);
         return Results.Accepted($"/api/v1/accounts/{account.Username}",
             new AccountDeletionResponse(account.Username, "deleting", status.RequestedAt));

@@ -54,6 +54,14 @@ public sealed class LoginThrottle : IDisposable
     }
 
     /// <summary>Null when the attempt may go ahead; otherwise how long until the next one may.</summary>
+    /// <summary>The 429 for a locked-out or exhausted key, with Retry-After.</summary>
+    public static IResult TooMany(HttpContext http, TimeSpan wait)
+    {
+        http.Response.Headers.RetryAfter = ApiRateLimits.RetryAfterSeconds(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(title: "Too many requests", statusCode: StatusCodes.Status429TooManyRequests,
+            detail: "Too many password attempts for this username from this address; retry after the time in Retry-After.");
+    }
+
     public TimeSpan? TryBegin(string key)
     {
         if (!enabled)

@@ -36,9 +36,7 @@ public static class SessionEndpoints
         var attempt = LoginThrottle.Key(request.Username!, http.Connection.RemoteIpAddress);
         if (throttle.TryBegin(attempt) is { } wait)
         {
-            http.Response.Headers.RetryAfter = ApiRateLimits.RetryAfterSeconds(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Problem(title: "Too many requests", statusCode: StatusCodes.Status429TooManyRequests,
-                detail: "Too many sign-in attempts for this username from this address; retry after the time in Retry-After.");
+            return LoginThrottle.TooMany(http, wait);
         }
 
         var hash = AccountRules.IsValidUsername(request.Username)

@@ -23,6 +23,26 @@ public sealed class RateLimitLoginTests(LimitsApiFixture fixture)
     private static Task WaitOut(int retryAfterSeconds) => Task.Delay(TimeSpan.FromSeconds(retryAfterSeconds) + TimeSpan.FromMilliseconds(200));
 
     [Fact]
+    public async Task Wrong_passwords_on_account_deletion_count_against_the_same_lockout_as_sign_in()
+    {
+        const string user = "limits_delete_cat";
+        var token = await generous.SignUpAsync(user);
+        var http = fixture.Api(new Dictionary<string, string?>
+        {
+            ["Herenow:RateLimits:Login:FailuresBeforeLockout"] = "2",
+            ["Herenow:RateLimits:Login:Lockout"] = "00:00:30",
+        }).CreateClient();
+
+        // A stolen token is not a way to guess the password: two wrong guesses lock the account out...
+        await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Delete, "/api/v1/accounts/me", token, new { password = "guess 1" }), HttpStatusCode.Forbidden);
+        await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Delete, "/api/v1/accounts/me", token, new { password = "guess 2" }), HttpStatusCode.Forbidden);
+        // ...of deleting, even with the right password, and of signing in from that address.
+        await RateLimitTests.AssertTooMany(await http.CallAsync(HttpMethod.Delete, "/api/v1/accounts/me", token, new { password = ApiCalls.Password }));
+        await RateLimitTests.AssertTooMany(await SignIn(http, user, ApiCalls.Password));
+        Assert.Equal(HttpStatusCode.OK, (await generous.CallAsync(HttpMethod.Get, "/api/v1/accounts/me", token)).StatusCode);
+    }
+
+    [Fact]
     public async Task Failures_lock_out_with_growing_retry_after_and_a_success_resets()
     {
         const string user = "limits_login_ann";
