@@ -1,3 +1,4 @@
+using Herenow.Grains.Checkins;
 using Herenow.Grains.Federation;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -13,6 +14,7 @@ public static class HerenowGrainServices
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<Cluster.SiloDeaths>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.SiloDeaths>());
+        services.AddHerenowCheckins();
         services.AddHerenowFederation();
         services.AddOptions<Accounts.Deletion.AccountDeletionOptions>().BindConfiguration(Accounts.Deletion.AccountDeletionOptions.Section);
         services.AddSingleton<Accounts.Deletion.AccountErasure>();

@@ -54,14 +54,12 @@ public static partial class CheckinEndpoints
         if (mediaIds.Distinct(StringComparer.Ordinal).Count() != mediaIds.Count) errors.Add("media_ids", "lists a media id twice");
         if (request.PublishAfterSeconds is { } after && after is < 10 or > 604_800) errors.Add("publish_after_seconds", "must be from 10 to 604800 (7 days)");
         if (request.PublishAfterSeconds is not null && request.PublishOnNextCheckin == true) errors.Add("publish_on_next_checkin", "cannot be combined with publish_after_seconds");
-        Visibility visibility;
-        if (request.Visibility is null)
+        // Null: the author's default, which its grain applies (no settings read here first).
+        Visibility? visibility = null;
+        if (request.Visibility is not null)
         {
-            visibility = (await author.GetSettings())?.DefaultVisibility ?? Visibility.Public;
-        }
-        else if (!TryParseVisibility(request.Visibility, out visibility))
-        {
-            errors.Add("visibility", "must be public, followers or private");
+            if (TryParseVisibility(request.Visibility, out var parsed)) visibility = parsed;
+            else errors.Add("visibility", "must be public, followers or private");
         }
         if (errors.Any) return errors.ToResult();
 

@@ -155,7 +155,7 @@ public sealed partial class InboxProcessor(
     {
         var checkin = grains.GetGrain<ICheckinGrain>(localId);
         var visibility = (await checkin.Get())?.Visibility ?? Visibility.Public;
-        await checkin.MarkDeleted();
+        await checkin.MarkDeleted(null); // not ours: nothing to fan out but the homes below
         var deleted = new CheckinEvent(localId, author.Handle, RemotePlaceId, visibility, clock.GetUtcNow(), Deleted: true);
         await grains.GetGrain<IFederationGrain>(0).DeliverToHomes(deleted, homes);
     }

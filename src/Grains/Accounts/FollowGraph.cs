@@ -143,23 +143,4 @@ public sealed class FollowGraph(NpgsqlDataSource database)
             after = batch[^1];
         }
     }
-
-    /// <summary>
-    /// Inserts edges from a pre-0012 state blob, keeping their ids (so list order is kept) and any pair already
-    /// there, in one statement: running it again is harmless.
-    /// </summary>
-    public async Task ImportAsync(IReadOnlyList<(string Followee, string Follower, string Id)> edges, DateTimeOffset now)
-    {
-        await using var command = database.CreateCommand("""
-            INSERT INTO follows (followee, follower, id, created_at)
-            SELECT * FROM unnest(@followees, @followers, @ids, @created_at)
-            ON CONFLICT (followee, follower) DO NOTHING
-            """);
-        command.Parameters.AddWithValue("followees", edges.Select(e => e.Followee).ToArray());
-        command.Parameters.AddWithValue("followers", edges.Select(e => e.Follower).ToArray());
-        command.Parameters.AddWithValue("ids", edges.Select(e => e.Id).ToArray());
-        command.Parameters.AddWithValue("created_at",
-            edges.Select(e => TimeOrderedId.IsValid(e.Id) ? TimeOrderedId.TimestampOf(e.Id) : now).ToArray());
-        await command.ExecuteNonQueryAsync();
-    }
 }

@@ -5,7 +5,7 @@ using Orleans.Concurrency;
 namespace Herenow.Grains.Accounts;
 
 /// <summary>
-/// One user: profile, credentials, settings, its side of the follow graph and its check-in history.
+/// One user: profile, credentials, settings, its side of the follow graph, and the serializer of its check-in writes.
 /// Key: the lower-cased username. Usernames are unique case-insensitively, so the grain key itself is the
 /// uniqueness constraint, and reading a profile, a relationship or a history page is a single-grain call.
 /// </summary>
@@ -52,6 +52,8 @@ public interface IUserGrain : IGrainWithStringKey
     Task<bool> DeleteCheckin(string checkinId);
     /// <summary>A fan-out worker handed this event to every feed (dispatch <paramref name="dispatchId"/>): it may settle.</summary>
     Task FanoutDelivered(string checkinId, bool deleted, Guid dispatchId);
+    /// <summary>The outbox sweeper found events of this author past their lease: deliver them (again).</summary>
+    Task ResumeOutbox();
     Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate);
 
     // Account deletion (UserGrain.Deletion.cs): the steps the deletion saga runs here, each idempotent.

@@ -1,21 +1,46 @@
-using Orleans.Storage;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
-using Herenow.Grains.Feeds;
 using Herenow.Grains.Media;
 
 namespace Herenow.Grains.Accounts;
 
 /// <summary>
-/// Posting and deleting check-ins. Posting is a saga: (1) the check-in's own record is written, (2) this user's
-/// history and a pending fan-out event are written together; only then is the post acknowledged. If (2) fails, (1)
-/// is compensated. The fan-out itself runs after the acknowledgement, from that durable outbox (UserGrain.Fanout.cs).
-/// Photos are attached first (step 0, a row update in the media table): a refused photo leaves nothing behind.
+/// Posting and deleting check-ins. A check-in is a row of the <c>checkins</c> table (CheckinStore), inserted through
+/// the silo's group-commit writer: the post is acknowledged once that row has committed, and the row itself is the
+/// outbox its fan-out is delivered from (UserGrain.Fanout.cs). This grain serialises its author's writes and keeps only
+/// what is small in memory — the newest id (the author's logical clock), counts, held check-ins, the outbox — loaded
+/// from the table on first need; nothing here grows with the author's history. docs/adr/0025-checkins-as-rows.md.
 /// </summary>
 public sealed partial class UserGrain
 {
-    // The API remembers responses for 24 h too; a key older than that is pruned and may create again.
-    private static readonly TimeSpan CheckinKeyRetention = TimeSpan.FromHours(24);
+    private Task<AuthorCheckins>? mine;
+
+    /// <summary>This author's check-in summary, loaded once per activation (one round trip) and kept current here.</summary>
+    private Task<AuthorCheckins> Mine()
+    {
+        if (mine is null || mine.IsFaulted || mine.IsCanceled)
+        {
+            mine = LoadMineAsync();
+        }
+        return mine;
+    }
+
+    private async Task<AuthorCheckins> LoadMineAsync()
+    {
+        var loaded = await checkins.LoadAuthorAsync(Key);
+        // Events a previous activation left in the outbox (it crashed, or was collected before they settled).
+        foreach (var row in loaded.Outbox)
+        {
+            AddPending(row.ToEvent());
+        }
+        if (loaded.Outbox.Count > 0)
+        {
+            ScheduleFanout();
+            loaded.Outbox.Clear(); // now in the pending list
+        }
+        SchedulePublishing(loaded);
+        return loaded;
+    }
 
     public async Task<CheckinRecord> PostCheckin(NewCheckin checkin)
     {
@@ -23,134 +48,109 @@ public sealed partial class UserGrain
         {
             throw new AccountGoneException(Key); // deleted, or being deleted, while the request was under way
         }
-        // The API stores a keyed response only after this call returns; if it crashed in between, the client's
-        // retry reaches here again. The key is written with the check-in (one state write), so a known key means
-        // the check-in committed: return it rather than create a second. A check-in deleted since is not kept.
-        if (checkin.IdempotencyKey is { } key && state.State.CheckinKeys.TryGetValue(key, out var keyed)
-            && await GrainFactory.GetGrain<ICheckinGrain>(keyed.CheckinId).Get() is { } earlier)
+        var summary = await Mine();
+        // Idempotency-Key: the key is stored with the row (unique per author), so a known key means that check-in
+        // committed — return it rather than create a second. A check-in deleted since frees its key.
+        if (checkin.IdempotencyKey is { } key && await checkins.FindByKeyAsync(Key, key) is { } earlier)
         {
-            return earlier;
+            return earlier.Record;
         }
 
         var now = clock.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10)); // PostgreSQL keeps microseconds: the 201 and a later read agree
         // Hybrid logical clock: strictly after this author's previous check-in, whatever this silo's clock says.
-        var id = TimeOrderedId.NewAfter(state.State.LastCheckinId, now);
-        // Photos attached to a check-in that never committed (a failed earlier attempt) are free to take again: only
-        // this grain writes this author's check-ins, and its history is the list of those that committed.
+        var id = TimeOrderedId.NewAfter(summary.NewestId, now);
         IReadOnlyList<MediaAttachment> media = checkin.MediaIds.Count == 0 ? []
-            : await mediaAttachments.AttachAsync(Key, id, checkin.MediaIds, IsCommitted);
+            : await mediaAttachments.AttachAsync(Key, id, checkin.MediaIds);
         // Post later: held until a time, or until the next check-in (this one releases the earlier ones, below).
         var publishAt = checkin.PublishDelay is { } delay && !checkin.UntilNextCheckin ? now + delay : (DateTimeOffset?)null;
         var held = publishAt is not null || checkin.UntilNextCheckin;
+        var visibility = checkin.Visibility ?? state.State.DefaultVisibility;
         var record = new CheckinRecord(id, Key, checkin.Place, checkin.Latitude, checkin.Longitude, checkin.AccuracyM,
-            checkin.Shout, checkin.Visibility, checkin.MediaIds, now, 0, media,
+            checkin.Shout, visibility, checkin.MediaIds, now, 0, media,
             InPrivacyZone: PrivacyZone.Covers(state.State.PrivacyZones, checkin.Latitude, checkin.Longitude, checkin.Place),
             PublishAt: publishAt, HeldUntilNext: checkin.UntilNextCheckin);
-        var released = await ReleaseUntilNext(now);
+        await ReleaseUntilNext(summary, now);
 
-        var grain = GrainFactory.GetGrain<ICheckinGrain>(id);
-        await grain.Create(record);
-        await EnsureFanoutReminder();
-
-        var entry = new CheckinEntry(id, Key, checkin.Visibility);
-        state.State.Checkins.Add(entry);
-        var heldBefore = state.State.Held.ToList();
-        state.State.Held.RemoveAll(h => released.ContainsKey(h.CheckinId));
-        state.State.PendingFanout.AddRange(released.Values.Select(r => r.ToEvent()));
-        if (held)
-        {
-            state.State.Held.Add(new HeldCheckin(id, publishAt));
-        }
-        else
-        {
-            state.State.PendingFanout.Add(record.ToEvent());
-        }
-        PruneSettledFanout(); // rides along with this write instead of costing one of its own
-        var previousLast = state.State.LastCheckinId;
-        state.State.LastCheckinId = id;
-        PruneCheckinKeys(now);
-        if (checkin.IdempotencyKey is not null)
-        {
-            state.State.CheckinKeys[checkin.IdempotencyKey] = new KeyedCheckin(id, now);
-        }
+        bool inserted;
         try
         {
-            await state.WriteStateAsync();
+            inserted = await writer.WriteAsync(new CheckinInsert(record, checkin.IdempotencyKey, held ? null : OutboxDue(now)));
         }
-        catch (Exception e)
+        catch
         {
-            state.State.Checkins.Remove(entry);
-            state.State.PendingFanout.RemoveAll(e => e.CheckinId == id || released.ContainsKey(e.CheckinId));
-            state.State.Held = heldBefore;
-            state.State.LastCheckinId = previousLast;
-            if (checkin.IdempotencyKey is not null)
+            // Compensation: photos taken by a check-in that did not commit go back (a later post may take them anyway:
+            // MediaAttachments only refuses photos held by a live check-in).
+            if (media.Count > 0 && (await checkins.LiveAsync([id])).Count == 0)
             {
-                state.State.CheckinKeys.Remove(checkin.IdempotencyKey);
-            }
-            if (e is InconsistentStateException)
-            {
-                await grain.MarkDeleted(); // compensation: certainly not written, and nobody was told the id
-                if (media.Count > 0)
-                {
-                    await mediaAttachments.DetachAsync(id);
-                }
-            }
-            else
-            {
-                // Ambiguous: the database may have committed before the connection died. Then the check-in exists and
-                // a retry with the same Idempotency-Key must find it, so it is not compensated; if it did not commit,
-                // the record is referenced by no history and its id was given to nobody. Either way this activation's
-                // version (ETag) can no longer be trusted: the next call reloads the stored state.
-                DeactivateOnIdle();
+                await mediaAttachments.DetachAsync(id);
             }
             throw;
         }
-        ScheduleFanout();
-        SchedulePublishing();
+        if (!inserted)
+        {
+            // Either the batch committed before its connection died and the row is ours after all, or the same key
+            // committed concurrently through another route: return what the table holds.
+            if (await checkins.GetAsync(id) is { DeletedAt: null } ours && ours.Record.Author == Key)
+            {
+                record = ours.Record;
+            }
+            else if (checkin.IdempotencyKey is not null && await checkins.FindByKeyAsync(Key, checkin.IdempotencyKey) is { } first)
+            {
+                return first.Record;
+            }
+            else
+            {
+                throw new InvalidOperationException($"Check-in {id} was neither inserted nor found.");
+            }
+        }
+
+        summary = summary with { NewestId = id };
+        mine = Task.FromResult(summary);
+        summary.Counts[visibility] = summary.Counts.GetValueOrDefault(visibility) + 1;
+        if (held)
+        {
+            summary.Held.Add((id, publishAt));
+            SchedulePublishing(summary);
+        }
+        else
+        {
+            AddPending(record.ToEvent());
+            ScheduleFanout();
+        }
         return record;
     }
 
-    private bool IsCommitted(string checkinId) => state.State.Checkins.Exists(c => c.Id == checkinId);
-
-    private void PruneCheckinKeys(DateTimeOffset now)
-    {
-        foreach (var (key, keyed) in state.State.CheckinKeys)
-        {
-            if (keyed.CreatedAt < now - CheckinKeyRetention)
-            {
-                state.State.CheckinKeys.Remove(key);
-            }
-        }
-    }
+    /// <summary>When the sweeper may take an event over from this activation (it should have settled long before).</summary>
+    private DateTimeOffset OutboxDue(DateTimeOffset now) => now + fanout.Value.OutboxLease;
 
     public async Task<bool> DeleteCheckin(string checkinId)
     {
-        var entry = state.State.Checkins.Find(c => c.Id == checkinId);
-        if (entry is null)
+        var summary = await Mine();
+        var grain = GrainFactory.GetGrain<ICheckinGrain>(checkinId);
+        if (await grain.Get() is not { } current || current.Author != Key)
         {
             return false;
         }
-        var record = await GrainFactory.GetGrain<ICheckinGrain>(checkinId).Get();
-        await GrainFactory.GetGrain<ICheckinGrain>(checkinId).MarkDeleted();
-        // Before the history entry goes: if this fails, deleting again repeats every step. The photos become unattached
-        // and the clean-up removes them (or the author attaches them to another check-in: delete and redraft).
+        // The row becomes a tombstone with its delete in the outbox, in one statement; then the photos are given back
+        // (if that fails, the clean-up finds them attached to a deleted check-in only after a retry of this call).
+        if (await grain.MarkDeleted(OutboxDue(clock.GetUtcNow())) is not { } deleted)
+        {
+            return false;
+        }
         await mediaAttachments.DetachAsync(checkinId);
-        await EnsureFanoutReminder();
-        state.State.Checkins.Remove(entry);
-        state.State.Held.RemoveAll(h => h.CheckinId == checkinId); // a held check-in deleted before its release stays unpublished
-        state.State.PendingFanout.Add(new CheckinEvent(checkinId, Key, record?.Place.Id ?? "", entry.Visibility,
-            record?.CreatedAt ?? clock.GetUtcNow(), Deleted: true, InPrivacyZone: record?.InPrivacyZone ?? false));
-        PruneSettledFanout();
-        await state.WriteStateAsync();
+        summary.Counts[deleted.Visibility] = Math.Max(0, summary.Counts.GetValueOrDefault(deleted.Visibility) - 1);
+        summary.Held.RemoveAll(h => h.Id == checkinId); // a held check-in deleted before its release stays unpublished
+        AddPending(deleted.ToEvent(deleted: true));
         ScheduleFanout();
         return true;
     }
 
-    public Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate) =>
-        Task.FromResult(page.Apply(
-            Enumerable.Reverse(state.State.Checkins).Where(c =>
-                c.Visibility == Visibility.Public ||
-                (c.Visibility == Visibility.Followers && includeFollowersOnly) ||
-                (c.Visibility == Visibility.Private && includePrivate)),
-            c => c.Id));
+    public async Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate)
+    {
+        List<Visibility> visibilities = [Visibility.Public];
+        if (includeFollowersOnly) visibilities.Add(Visibility.Followers);
+        if (includePrivate) visibilities.Add(Visibility.Private);
+        return await checkins.HistoryAsync(Key, page, visibilities);
+    }
 }

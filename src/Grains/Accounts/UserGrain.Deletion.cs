@@ -51,14 +51,15 @@ public sealed partial class UserGrain
     /// <summary>Deletes up to <paramref name="count"/> check-ins, newest first, each as a single delete does; returns how many are left.</summary>
     public async Task<int> DeleteCheckins(int count)
     {
-        foreach (var entry in Enumerable.Reverse(state.State.Checkins).Take(count).ToList())
+        foreach (var id in await checkins.NewestIdsAsync(Key, count))
         {
-            await DeleteCheckin(entry.Id);
+            await DeleteCheckin(id);
         }
-        return state.State.Checkins.Count;
+        return (await Mine()).Counts.Values.Sum();
     }
 
-    public Task<bool> IsFanoutSettled() => Task.FromResult(state.State.PendingFanout.Count == 0);
+    /// <summary>Nothing of this author waits in the outbox: not here, and not in the table (an earlier activation's).</summary>
+    public async Task<bool> IsFanoutSettled() => pendingFanout.Count == 0 && !await checkins.HasOutboxAsync(Key);
 
     /// <summary>Removes every follow edge to and from this account (rows, and the other side's cached view).</summary>
     public async Task SeverAllFollows()
@@ -91,6 +92,7 @@ public sealed partial class UserGrain
         };
         await state.WriteStateAsync();
         edges = null;
+        mine = null;
     }
 }
 

@@ -5,29 +5,30 @@ using Herenow.Grains.Feeds;
 namespace Herenow.Grains.Accounts;
 
 /// <summary>
-/// The fan-out outbox. Each acknowledged event waits in <see cref="UserState.PendingFanout"/> (durable) and is handed
-/// to a stateless fan-out worker without waiting, so the author's next request is not held up by a large fan-out.
-/// The worker confirms when every feed was handed the event — but feeds persist behind (about two seconds) and the
-/// streams queue in memory, so a silo that dies just then can still lose it. An event therefore leaves the outbox only
-/// once it is <em>settled</em>: confirmed at least <see cref="FanoutOptions.SettleAfter"/> ago with no silo death observed since it
-/// was dispatched (<see cref="Cluster.SiloDeaths"/>); otherwise it is sent again. Feeds dedupe by check-in id, so
-/// every repeat is harmless: at-least-once delivery, idempotent consumers.
+/// The fan-out outbox. The durable outbox is the check-in row itself (its <c>outbox_due</c> column, set in the same
+/// statement that commits the check-in, its release or its delete); this grain keeps the waiting events in memory and
+/// hands each to a stateless fan-out worker without waiting. The worker confirms when every feed was handed the event —
+/// but feeds persist behind (about two seconds) and the streams queue in memory, so a silo that dies just then can
+/// still lose it. An event therefore leaves the outbox only once it is <em>settled</em>: confirmed at least
+/// <see cref="FanoutOptions.SettleAfter"/> ago with no silo death observed since it was dispatched
+/// (<see cref="Cluster.SiloDeaths"/>); otherwise it is sent again. Settled events are cleared in one statement per
+/// check period. If this activation dies first, the rows' lease runs out and the outbox sweeper wakes this grain again
+/// (Checkins/OutboxSweeper.cs). Feeds dedupe by check-in id: at-least-once delivery, idempotent consumers.
 /// </summary>
 public sealed partial class UserGrain
 {
-    private const string FanoutReminder = "fanout";
+    /// <summary>Events committed but not yet settled, in memory; their rows still have <c>outbox_due</c> set.</summary>
+    private readonly List<CheckinEvent> pendingFanout = [];
 
     /// <summary>Per pending event: when it was last dispatched, the failure epoch then, and when it was confirmed.</summary>
     private readonly Dictionary<(string CheckinId, bool Deleted), Dispatch> dispatched = [];
-    private bool fanoutReminderActive;
     private IGrainTimer? settleTimer;
 
     private sealed record Dispatch(Guid Id, DateTimeOffset At, long FailureEpoch, DateTimeOffset? ConfirmedAt = null);
 
     public Task FanoutDelivered(string checkinId, bool deleted, Guid dispatchId)
     {
-        // Only memory changes: the event stays in the durable outbox until it settles (see SettleFanout). A report
-        // from an earlier dispatch says nothing about the latest one, which may have been sent because of a death.
+        // A report from an earlier dispatch says nothing about the latest one, which may have been sent because of a death.
         if (dispatched.TryGetValue((checkinId, deleted), out var dispatch) && dispatch.Id == dispatchId && dispatch.ConfirmedAt is null)
         {
             dispatched[(checkinId, deleted)] = dispatch with { ConfirmedAt = clock.GetUtcNow() };
@@ -35,51 +36,68 @@ public sealed partial class UserGrain
         return Task.CompletedTask;
     }
 
+    /// <summary>The sweeper found this author's events past their lease: take them up (again) from the table.</summary>
+    public async Task ResumeOutbox()
+    {
+        if (mine is null)
+        {
+            await Mine(); // a fresh activation loads the outbox with the rest
+            return;
+        }
+        foreach (var row in await checkins.OutboxAsync(Key))
+        {
+            AddPending(row.ToEvent());
+        }
+        ScheduleFanout();
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == PublishReminder)
         {
+            publishReminderActive = true;
             await PublishDue();
-            return;
-        }
-        if (reminderName != FanoutReminder)
-        {
-            return;
-        }
-        await SettleFanout();
-        if (state.State.PendingFanout.Count == 0)
-        {
-            // Kept while the author is busy (no reminder write per check-in); dropped once a tick finds nothing to do.
-            if (await this.GetReminder(FanoutReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-            fanoutReminderActive = false;
         }
     }
 
-    /// <summary>Dispatches what has not been dispatched in this activation (a new activation has dispatched nothing).</summary>
+    private void AddPending(CheckinEvent checkin)
+    {
+        // A delete supersedes the create still waiting: the row no longer has one to deliver.
+        if (checkin.Deleted && pendingFanout.RemoveAll(e => e.CheckinId == checkin.CheckinId && !e.Deleted) > 0)
+        {
+            dispatched.Remove((checkin.CheckinId, false));
+        }
+        if (!pendingFanout.Exists(e => e.CheckinId == checkin.CheckinId && e.Deleted == checkin.Deleted))
+        {
+            pendingFanout.Add(checkin);
+        }
+    }
+
+    /// <summary>Dispatches what has not been dispatched in this activation, and keeps the settle timer while any wait.</summary>
     private void ScheduleFanout()
     {
-        foreach (var pending in state.State.PendingFanout)
+        foreach (var pending in pendingFanout)
         {
             if (!dispatched.ContainsKey((pending.CheckinId, pending.Deleted)))
             {
                 DispatchToWorker(pending);
             }
         }
-        settleTimer ??= this.RegisterGrainTimer(SettleFanout, fanout.Value.CheckPeriod, fanout.Value.CheckPeriod);
+        if (pendingFanout.Count > 0)
+        {
+            settleTimer ??= this.RegisterGrainTimer(SettleFanout, fanout.Value.CheckPeriod, fanout.Value.CheckPeriod);
+        }
     }
 
     /// <summary>
-    /// The outbox's periodic check: settled events leave (one write for all of them), unconfirmed ones past
+    /// The outbox's periodic check: settled events leave (one statement for all of them), unconfirmed ones past
     /// <see cref="FanoutOptions.RedispatchAfter"/> and any caught by a silo death are dispatched again.
     /// </summary>
     private async Task SettleFanout()
     {
         var now = clock.GetUtcNow();
         var epoch = deaths.Epoch;
-        foreach (var pending in state.State.PendingFanout)
+        foreach (var pending in pendingFanout)
         {
             var key = (pending.CheckinId, pending.Deleted);
             if (!dispatched.TryGetValue(key, out var dispatch)
@@ -89,27 +107,27 @@ public sealed partial class UserGrain
                 DispatchToWorker(pending);
             }
         }
-        if (PruneSettledFanout())
+        var settledBefore = now - fanout.Value.SettleAfter;
+        var settled = pendingFanout.Where(e =>
+            dispatched.TryGetValue((e.CheckinId, e.Deleted), out var d)
+            && d.FailureEpoch == epoch && d.ConfirmedAt is { } confirmed && confirmed < settledBefore).ToList();
+        if (settled.Count > 0)
         {
-            await state.WriteStateAsync();
+            // Cleared in the table first: if that fails they stay pending here too, and the next tick tries again.
+            await checkins.ClearOutboxAsync(Key,
+                settled.Where(e => !e.Deleted).Select(e => e.CheckinId).ToList(),
+                settled.Where(e => e.Deleted).Select(e => e.CheckinId).ToList());
+            foreach (var e in settled)
+            {
+                pendingFanout.Remove(e);
+                dispatched.Remove((e.CheckinId, e.Deleted));
+            }
         }
-        if (state.State.PendingFanout.Count == 0)
+        if (pendingFanout.Count == 0)
         {
             settleTimer?.Dispose();
             settleTimer = null;
         }
-    }
-
-    /// <summary>Removes settled events from the outbox (in memory; the caller writes); true if any left.</summary>
-    private bool PruneSettledFanout()
-    {
-        var settledBefore = clock.GetUtcNow() - fanout.Value.SettleAfter;
-        var epoch = deaths.Epoch;
-        var removed = state.State.PendingFanout.RemoveAll(e =>
-            dispatched.TryGetValue((e.CheckinId, e.Deleted), out var d)
-            && d.FailureEpoch == epoch && d.ConfirmedAt is { } confirmed && confirmed < settledBefore
-            && dispatched.Remove((e.CheckinId, e.Deleted)));
-        return removed > 0;
     }
 
     private void DispatchToWorker(CheckinEvent pending)
@@ -118,15 +136,5 @@ public sealed partial class UserGrain
         dispatched[(pending.CheckinId, pending.Deleted)] = dispatch;
         // The fan-out outlives the request that posted the check-in: it must not inherit that request's deadline.
         CallDeadline.Without(() => GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending, dispatch.Id).Ignore());
-    }
-
-    private async Task EnsureFanoutReminder()
-    {
-        if (!fanoutReminderActive)
-        {
-            // Written before the acknowledgement, so a crash before the fan-out still leaves a way back in.
-            await this.RegisterOrUpdateReminder(FanoutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            fanoutReminderActive = true;
-        }
     }
 }

@@ -4,10 +4,10 @@ namespace Herenow.Grains.Accounts;
 
 /// <summary>
 /// Post later (the "check out" idea): a check-in can be held — for a delay, or until the author's next check-in —
-/// before anyone else sees it. It is written and acknowledged at once (durable), kept in <see cref="UserState.Held"/>,
-/// and enters the fan-out outbox only when released, so feeds, the place, the global feed and federation all learn
-/// of it then and not before. Reads hide it from everyone but the author meanwhile (CheckinRecord.IsPublished).
-/// A grain timer releases on time while the grain is active; a reminder brings it back after a restart.
+/// before anyone else sees it. Its row is written and acknowledged at once (durable) with nothing in the outbox; the
+/// release puts its create in the outbox, so feeds, the place, the global feed and federation all learn of it then and
+/// not before. Reads hide it from everyone but the author meanwhile (CheckinRecord.IsPublished). A grain timer releases
+/// on time while the grain is active; a reminder (only while a timed hold waits) brings it back after a restart.
 /// </summary>
 public sealed partial class UserGrain
 {
@@ -16,50 +16,45 @@ public sealed partial class UserGrain
     // Whether the publish reminder is registered; null until this activation knows (a read only when needed).
     private bool? publishReminderActive;
 
-    /// <summary>Marks the check-ins held "until next" as published now; the caller writes state and fans them out.</summary>
-    private async Task<Dictionary<string, CheckinRecord>> ReleaseUntilNext(DateTimeOffset now)
+    /// <summary>Publishes the check-ins held "until next" now, each with its create in the outbox.</summary>
+    private async Task ReleaseUntilNext(AuthorCheckins summary, DateTimeOffset now)
     {
-        var released = new Dictionary<string, CheckinRecord>(StringComparer.Ordinal);
-        foreach (var held in state.State.Held.Where(h => h.PublishAt is null).ToList())
+        foreach (var held in summary.Held.Where(h => h.PublishAt is null).ToList())
         {
-            if (await GrainFactory.GetGrain<ICheckinGrain>(held.CheckinId).Publish(now) is { } record)
+            if (await GrainFactory.GetGrain<ICheckinGrain>(held.Id).Publish(now, OutboxDue(now)) is { } record)
             {
-                released[held.CheckinId] = record;
+                AddPending(record.ToEvent());
             }
+            summary.Held.Remove(held);
         }
-        return released;
+        ScheduleFanout();
     }
 
-    /// <summary>Releases the timed holds that are due: one state write for all of them, then the fan-out.</summary>
+    /// <summary>Releases the timed holds that are due, then fans them out.</summary>
     private async Task PublishDue()
     {
+        var summary = await Mine();
         var now = clock.GetUtcNow();
-        var due = state.State.Held.Where(h => h.PublishAt is { } at && at <= now).ToList();
-        if (due.Count > 0)
+        foreach (var held in summary.Held.Where(h => h.PublishAt is { } at && at <= now).ToList())
         {
-            foreach (var held in due)
+            if (await GrainFactory.GetGrain<ICheckinGrain>(held.Id).Publish(held.PublishAt!.Value, OutboxDue(now)) is { } record)
             {
-                if (await GrainFactory.GetGrain<ICheckinGrain>(held.CheckinId).Publish(held.PublishAt!.Value) is { } record)
-                {
-                    state.State.PendingFanout.Add(record.ToEvent());
-                }
-                state.State.Held.Remove(held);
+                AddPending(record.ToEvent());
             }
-            await EnsureFanoutReminder();
-            await state.WriteStateAsync();
-            ScheduleFanout();
+            summary.Held.Remove(held);
         }
-        await SchedulePublishingAsync();
+        ScheduleFanout();
+        await SchedulePublishingAsync(summary);
     }
 
-    private void SchedulePublishing() => SchedulePublishingAsync().Ignore();
+    private void SchedulePublishing(AuthorCheckins summary) => SchedulePublishingAsync(summary).Ignore();
 
     /// <summary>A timer for the next timed release, and the reminder while any timed hold waits.</summary>
-    private async Task SchedulePublishingAsync()
+    private async Task SchedulePublishingAsync(AuthorCheckins summary)
     {
         publishTimer?.Dispose();
         publishTimer = null;
-        var next = state.State.Held.Where(h => h.PublishAt is not null).Min(h => h.PublishAt);
+        var next = summary.Held.Where(h => h.PublishAt is not null).Min(h => h.PublishAt);
         if (next is { } at)
         {
             var wait = at - clock.GetUtcNow();
@@ -70,9 +65,9 @@ public sealed partial class UserGrain
                 publishReminderActive = true;
             }
         }
-        else if (publishReminderActive != false)
+        else if (publishReminderActive == true)
         {
-            // Checked once per activation at most: the common case (nothing held) costs no reminder read per check-in.
+            // Dropped once nothing timed waits; an activation that never registered one reads nothing.
             if (await this.GetReminder(PublishReminder) is { } reminder)
             {
                 await this.UnregisterReminder(reminder);

@@ -14,7 +14,9 @@ public sealed partial class UserGrain(
     NpgsqlDataSource database,
     TimeProvider clock,
     SiloDeaths deaths,
-    IOptions<FanoutOptions> fanout) : Grain, IUserGrain, IRemindable
+    IOptions<FanoutOptions> fanout,
+    CheckinStore checkins,
+    CheckinWriter writer) : Grain, IUserGrain, IRemindable
 {
     private readonly FollowGraph graph = new(database);
     private readonly MediaAttachments mediaAttachments = new(database);
@@ -23,17 +25,6 @@ public sealed partial class UserGrain(
 
     /// <summary>An account anyone may see or use: registered, and no deletion requested.</summary>
     private bool Exists => state.State.Id is not null && state.State.DeletionRequestedAt is null;
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        await MoveLegacyEdgesToTable();
-        // A fan-out interrupted by a crash is still recorded as pending: finish it now.
-        if (state.State.PendingFanout.Count > 0)
-        {
-            ScheduleFanout();
-        }
-        SchedulePublishing();
-    }
 
     public async Task<AccountView?> Register(NewAccount account)
     {
@@ -101,7 +92,7 @@ public sealed partial class UserGrain(
             state.State.CreatedAt,
             edges.Followers.Count,
             edges.Following.Count,
-            state.State.Checkins.Count(c => relationship.MaySee(c.Visibility)));
+            (await Mine()).Counts.Where(c => relationship.MaySee(c.Key)).Sum(c => c.Value));
     }
 }
 
@@ -116,35 +107,15 @@ public sealed class UserState
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public Visibility DefaultVisibility { get; set; } = Visibility.Public;
     [Id(7)] public bool ActivityPub { get; set; } = true;
-    // Obsolete since migration 0012: the edges are rows in the follows table. Kept (ids reserved) only so that a
-    // state written before can still be read; activation moves them into the table and empties them.
-    [Id(8)] public List<FollowEdge> Followers { get; set; } = [];
-    [Id(9)] public List<FollowEdge> Following { get; set; } = [];
     /// <summary>Accounts this user blocks: they may not follow it and see nothing of it.</summary>
-    [Id(10)] public HashSet<string> Blocked { get; set; } = [];
-    /// <summary>Every check-in this user wrote, oldest first (the lifetime history).</summary>
-    [Id(11)] public List<CheckinEntry> Checkins { get; set; } = [];
-    [Id(12)] public string? LastCheckinId { get; set; }
-    /// <summary>Events acknowledged to the author but not yet delivered to every feed (the durable outbox).</summary>
-    [Id(13)] public List<CheckinEvent> PendingFanout { get; set; } = [];
-    /// <summary>Idempotency-Key → the check-in it created, for a day (see UserGrain.PostCheckin).</summary>
-    [Id(14)] public Dictionary<string, KeyedCheckin> CheckinKeys { get; set; } = [];
+    [Id(8)] public HashSet<string> Blocked { get; set; } = [];
     /// <summary>Where this user's check-ins are shown without place and coordinates (PrivacyZone).</summary>
-    [Id(15)] public List<PrivacyZone> PrivacyZones { get; set; } = [];
-    /// <summary>Post later: check-ins written but not yet shown to anyone else (UserGrain.PostLater.cs).</summary>
-    [Id(16)] public List<HeldCheckin> Held { get; set; } = [];
+    [Id(9)] public List<PrivacyZone> PrivacyZones { get; set; } = [];
     /// <summary>Set when the deletion saga locks the account (UserGrain.Deletion.cs); the account is gone for everyone.</summary>
-    [Id(17)] public DateTimeOffset? DeletionRequestedAt { get; set; }
+    [Id(10)] public DateTimeOffset? DeletionRequestedAt { get; set; }
     /// <summary>Set by the saga's last step: only this tombstone (name, dates) is left of the account.</summary>
-    [Id(18)] public DateTimeOffset? DeletedAt { get; set; }
-    [Id(19)] public DateTimeOffset? NameReservedUntil { get; set; }
+    [Id(11)] public DateTimeOffset? DeletedAt { get; set; }
+    [Id(12)] public DateTimeOffset? NameReservedUntil { get; set; }
     /// <summary>Hashes of the bearer tokens opened for this account, so that deletion can revoke them all.</summary>
-    [Id(20)] public HashSet<string> Sessions { get; set; } = [];
+    [Id(13)] public HashSet<string> Sessions { get; set; } = [];
 }
-
-/// <summary>A held check-in: published at <see cref="PublishAt"/>, or at the author's next check-in when that is null.</summary>
-[GenerateSerializer, Alias("herenow.held-checkin")]
-public sealed record HeldCheckin([property: Id(0)] string CheckinId, [property: Id(1)] DateTimeOffset? PublishAt);
-
-[GenerateSerializer, Alias("herenow.keyed-checkin")]
-public sealed record KeyedCheckin([property: Id(0)] string CheckinId, [property: Id(1)] DateTimeOffset CreatedAt);

@@ -1,52 +1,67 @@
 namespace Herenow.Grains.Checkins;
 
-public sealed class CheckinGrain(
-    [PersistentState("checkin")] IPersistentState<CheckinState> state) : Grain, ICheckinGrain
+/// <summary>
+/// A read-through cache of one check-in row, and the serializer of that row's changes. No Orleans state: the row is the
+/// durable copy, read once on activation (an index lookup by id) and updated by the statements this grain runs.
+/// </summary>
+public sealed class CheckinGrain(CheckinStore store, TimeProvider clock) : Grain, ICheckinGrain
 {
-    public async Task Create(CheckinRecord record)
+    private StoredCheckin? row;
+
+    private string Key => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Record is not null || state.State.Deleted)
-        {
-            return;
-        }
-        state.State.Record = record with { LikesCount = 0 };
-        await state.WriteStateAsync();
+        row = await store.GetAsync(Key);
     }
 
-    public Task<CheckinRecord?> Get() => Task.FromResult(Current());
-
-    public Task<bool> HasLiked(string username) => Task.FromResult(state.State.Likes.Contains(username));
-
-    public async Task<CheckinRecord?> SetLike(string username, bool liked)
+    public async Task Create(CheckinRecord record)
     {
-        if (Current() is null)
+        if (row is not null)
         {
-            return null;
+            return; // exists, or was deleted: a repeated Create resurrects nothing
         }
-        var changed = liked ? state.State.Likes.Add(username) : state.State.Likes.Remove(username);
-        if (changed)
+        await store.InsertAsync([new CheckinInsert(record with { LikesCount = 0 }, null, null)]);
+        row = await store.GetAsync(Key);
+    }
+
+    public async Task<CheckinRecord?> Get()
+    {
+        if (row is null)
         {
-            await state.WriteStateAsync();
+            // Not remembered as missing: the author's grain may have committed it since this activation asked.
+            row = await store.GetAsync(Key);
         }
         return Current();
     }
 
-    public async Task MarkDeleted()
+    public async Task<CheckinRecord?> SetLike(string username, bool liked)
     {
-        if (state.State.Deleted)
+        if (await Get() is not { } current)
         {
-            return;
+            return null;
         }
-        // Keep a tombstone (not the content) so a late retry of Create cannot resurrect it.
-        state.State.Deleted = true;
-        state.State.Record = null;
-        state.State.Likes.Clear();
-        await state.WriteStateAsync();
+        if (await store.SetLikeAsync(current.Author, current.Id, username, liked) is { } count)
+        {
+            row = row! with { Record = current with { LikesCount = count } };
+        }
+        return Current();
     }
 
-    public async Task<CheckinRecord?> Publish(DateTimeOffset at)
+    public async Task<CheckinRecord?> MarkDeleted(DateTimeOffset? outboxDue)
     {
-        if (Current() is not { } current)
+        if (await Get() is not { } current)
+        {
+            return null;
+        }
+        var before = await store.MarkDeletedAsync(current.Author, current.Id, clock.GetUtcNow(), outboxDue);
+        row = await store.GetAsync(Key);
+        return before?.Record;
+    }
+
+    public async Task<CheckinRecord?> Publish(DateTimeOffset at, DateTimeOffset outboxDue)
+    {
+        if (await Get() is not { } current)
         {
             return null;
         }
@@ -54,19 +69,9 @@ public sealed class CheckinGrain(
         {
             return current;
         }
-        state.State.Record = state.State.Record! with { PublishAt = at, HeldUntilNext = false };
-        await state.WriteStateAsync();
+        row = await store.PublishAsync(current.Author, current.Id, at, outboxDue) ?? await store.GetAsync(Key);
         return Current();
     }
 
-    private CheckinRecord? Current() =>
-        state.State.Record is { } record && !state.State.Deleted ? record with { LikesCount = state.State.Likes.Count } : null;
-}
-
-[GenerateSerializer, Alias("herenow.checkin-state")]
-public sealed class CheckinState
-{
-    [Id(0)] public CheckinRecord? Record { get; set; }
-    [Id(1)] public HashSet<string> Likes { get; set; } = [];
-    [Id(2)] public bool Deleted { get; set; }
+    private CheckinRecord? Current() => row is { DeletedAt: null } ? row.Record : null;
 }

@@ -18,7 +18,8 @@ public sealed record NewCheckin(
     [property: Id(2)] double Longitude,
     [property: Id(3)] double? AccuracyM,
     [property: Id(4)] string? Shout,
-    [property: Id(5)] Visibility Visibility,
+    // Null: the author's default visibility (read by the author's grain, not by the caller first).
+    [property: Id(5)] Visibility? Visibility,
     [property: Id(6)] IReadOnlyList<string> MediaIds,
     // The caller's Idempotency-Key, if any: a second post with it returns the first check-in (UserGrain.PostCheckin).
     [property: Id(7)] string? IdempotencyKey = null,

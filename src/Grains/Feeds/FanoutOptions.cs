@@ -17,4 +17,14 @@ public sealed class FanoutOptions
 
     /// <summary>How often an active author's outbox is checked while it holds events.</summary>
     public TimeSpan CheckPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long the author's grain owns a committed event before the outbox sweeper may take it over (its grain died, or
+    /// was collected before the event settled). Longer than <see cref="SettleAfter"/> plus <see cref="CheckPeriod"/>, so
+    /// a live grain clears its events first and the sweeper touches only orphans.
+    /// </summary>
+    public TimeSpan OutboxLease { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>How often each silo's outbox sweeper looks for events past their lease.</summary>
+    public TimeSpan SweepPeriod { get; set; } = TimeSpan.FromSeconds(10);
 }

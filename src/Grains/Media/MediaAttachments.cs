@@ -14,24 +14,24 @@ public sealed class MediaAttachments(NpgsqlDataSource database)
     /// <see cref="MediaNotAttachableException"/> naming each one that is missing, not <paramref name="owner"/>'s, or
     /// attached to another committed check-in. Repeating it for the same check-in succeeds (a retried saga step).
     /// </summary>
-    /// <param name="isCommitted">Whether a check-in of <paramref name="owner"/> committed; media held by one that did not
-    /// (a post that failed half-way) are taken over.</param>
-    public async Task<IReadOnlyList<MediaAttachment>> AttachAsync(string owner, string checkinId, IReadOnlyList<string> mediaIds,
-        Func<string, bool> isCommitted)
+    /// <remarks>Media held by a check-in that never committed (a post that failed half-way), or by a deleted one, are
+    /// taken over: only a live row of the checkins table holds its photos.</remarks>
+    public async Task<IReadOnlyList<MediaAttachment>> AttachAsync(string owner, string checkinId, IReadOnlyList<string> mediaIds)
     {
         await using var connection = await database.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var found = new Dictionary<string, (string Owner, string? Checkin, MediaAttachment Media)>(StringComparer.Ordinal);
+        var found = new Dictionary<string, (string Owner, string? Checkin, bool Held, MediaAttachment Media)>(StringComparer.Ordinal);
         await using (var select = new NpgsqlCommand("""
-            SELECT id, owner, checkin_id, description, blurhash, width, height, display_key, preview_key
-            FROM media WHERE id = ANY(@ids) FOR UPDATE
+            SELECT m.id, m.owner, m.checkin_id, m.description, m.blurhash, m.width, m.height, m.display_key, m.preview_key,
+                EXISTS (SELECT 1 FROM checkins c WHERE c.id = m.checkin_id AND c.deleted_at IS NULL)
+            FROM media m WHERE m.id = ANY(@ids) FOR UPDATE OF m
             """, connection, transaction))
         {
             select.Parameters.AddWithValue("ids", mediaIds.ToArray());
             await using var reader = await select.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                found[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                found[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(9),
                     new MediaAttachment(reader.GetString(0), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4),
                         reader.GetInt32(5), reader.GetInt32(6), reader.GetString(7), reader.GetString(8)));
             }
@@ -45,7 +45,7 @@ public sealed class MediaAttachments(NpgsqlDataSource database)
                 // Someone else's photo is "no such media" too: its existence is not the caller's business.
                 problems.Add($"{id}: no such media");
             }
-            else if (row.Checkin is not null && row.Checkin != checkinId && isCommitted(row.Checkin))
+            else if (row.Checkin is not null && row.Checkin != checkinId && row.Held)
             {
                 problems.Add($"{id}: already attached to another check-in");
             }

@@ -24,6 +24,11 @@ public static class HerenowTelemetry
         "herenow.fanout.lag", "s", "Seconds from a check-in's creation until its fan-out was handed to every feed",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
 
+    /// <summary>Check-in rows per group commit (Checkins/CheckinWriter.cs): how many requests shared one transaction.</summary>
+    public static readonly Histogram<int> CheckinCommitBatch = Meter.CreateHistogram<int>(
+        "herenow.checkins.commit_batch", "{checkin}", "Check-in rows committed together in one transaction",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+
     /// <summary>ActivityPub deliveries settled, tagged outcome = delivered | retried | given_up.</summary>
     public static readonly Counter<long> FederationDeliveries = Meter.CreateCounter<long>(
         "herenow.federation.deliveries", "{delivery}", "ActivityPub delivery attempts by outcome");
