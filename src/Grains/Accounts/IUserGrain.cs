@@ -85,7 +85,7 @@ public sealed record NewAccount(
     [property: Id(1)] string DisplayName,
     [property: Id(2)] string PasswordHash);
 
-[GenerateSerializer, Alias("herenow.account")]
+[GenerateSerializer, Immutable, Alias("herenow.account")]
 public sealed record AccountView(
     [property: Id(0)] string Id,
     [property: Id(1)] string Username,

@@ -12,7 +12,7 @@ public enum Visibility
 /// What feeds and places learn about a check-in. Delivered at least once (streams and the durable pending
 /// fan-out may repeat it), so every consumer dedupes by <see cref="CheckinId"/>.
 /// </summary>
-[GenerateSerializer, Alias("herenow.checkin-event")]
+[GenerateSerializer, Immutable, Alias("herenow.checkin-event")]
 public sealed record CheckinEvent(
     [property: Id(0)] string CheckinId,
     [property: Id(1)] string Author,

@@ -54,8 +54,9 @@ public sealed class CheckinGrain(CheckinStore store, TimeProvider clock) : Grain
         {
             return null;
         }
-        var before = await store.MarkDeletedAsync(current.Author, current.Id, clock.GetUtcNow(), outboxDue);
-        row = await store.GetAsync(Key);
+        var now = clock.GetUtcNow();
+        var before = await store.MarkDeletedAsync(current.Author, current.Id, now, outboxDue);
+        row = before is null ? await store.GetAsync(Key) : new StoredCheckin(before.Record, now);
         return before?.Record;
     }
 

@@ -3,7 +3,7 @@ using Herenow.Grains.Media;
 namespace Herenow.Grains.Checkins;
 
 /// <summary>The place as it was when the check-in was made (names change; the check-in keeps what was shown).</summary>
-[GenerateSerializer, Alias("herenow.place-snapshot")]
+[GenerateSerializer, Immutable, Alias("herenow.place-snapshot")]
 public sealed record PlaceSnapshot(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,
@@ -27,7 +27,7 @@ public sealed record NewCheckin(
     [property: Id(8)] TimeSpan? PublishDelay = null,
     [property: Id(9)] bool UntilNextCheckin = false);
 
-[GenerateSerializer, Alias("herenow.checkin")]
+[GenerateSerializer, Immutable, Alias("herenow.checkin")]
 public sealed record CheckinRecord(
     [property: Id(0)] string Id,
     [property: Id(1)] string Author,
@@ -55,7 +55,7 @@ public sealed record CheckinRecord(
 }
 
 /// <summary>A check-in's id, author and visibility: what lists (history, feeds) keep and filter on.</summary>
-[GenerateSerializer, Alias("herenow.checkin-entry")]
+[GenerateSerializer, Immutable, Alias("herenow.checkin-entry")]
 public sealed record CheckinEntry(
     [property: Id(0)] string Id,
     [property: Id(1)] string Author,

@@ -4,7 +4,7 @@ namespace Herenow.Grains.Media;
 /// A photo as a check-in shows it: copied into the check-in record when it is attached, so showing a check-in (every
 /// feed row) needs no media lookup. Media never change after upload, so the copy cannot go stale.
 /// </summary>
-[GenerateSerializer, Alias("herenow.media-attachment")]
+[GenerateSerializer, Immutable, Alias("herenow.media-attachment")]
 public sealed record MediaAttachment(
     [property: Id(0)] string Id,
     [property: Id(1)] string? Description,

@@ -30,6 +30,7 @@ public static class SettingsCatalog
         (ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings)),
         (FeedOptions.Section, typeof(FeedOptions)),
         (FanoutOptions.Section, typeof(FanoutOptions)),
+        (Herenow.Grains.Checkins.CheckinWriterOptions.Section, typeof(Herenow.Grains.Checkins.CheckinWriterOptions)),
         (Herenow.Grains.Accounts.Deletion.AccountDeletionOptions.Section, typeof(Herenow.Grains.Accounts.Deletion.AccountDeletionOptions)),
         // Bound over Orleans' own type (MembershipSettings.Configure); documented as a pattern, not key by key.
         (MembershipSettings.Section, typeof(ClusterMembershipOptions)),
