@@ -9,7 +9,7 @@ namespace Herenow.Grains.Places;
 /// What a place grain rebuilds itself from on activation: every account that has counted check-ins here (and how
 /// many), the check-ins it keeps in memory (newest first), and the database's own clock at the read.
 /// </summary>
-public sealed record PlaceSnapshot(
+public sealed record PlaceVisitsSnapshot(
     Dictionary<string, int> Visitors,
     List<PlaceCheckinRef> Checkins,
     DateTimeOffset DatabaseNow);
@@ -46,7 +46,7 @@ public sealed class PlaceVisits(NpgsqlDataSource database)
     /// <paramref name="recent"/> whatever their age. Both walk the partial index
     /// <c>checkins_place (place_id, id) WHERE deleted_at IS NULL</c>; the newest-N part backwards, stopping at N.
     /// </summary>
-    public async Task<PlaceSnapshot> LoadAsync(string placeId, DateTimeOffset now, string windowStart, int recent,
+    public async Task<PlaceVisitsSnapshot> LoadAsync(string placeId, DateTimeOffset now, string windowStart, int recent,
         CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -98,7 +98,7 @@ public sealed class PlaceVisits(NpgsqlDataSource database)
             }
         }
         await transaction.CommitAsync(cancellationToken);
-        return new PlaceSnapshot(visitors, checkins, databaseNow);
+        return new PlaceVisitsSnapshot(visitors, checkins, databaseNow);
     }
 
     /// <summary>
