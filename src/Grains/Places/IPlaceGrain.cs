@@ -18,7 +18,7 @@ public interface IPlaceGrain : IGrainWithStringKey
     /// Applies one check-in event (a new or released check-in, or <see cref="CheckinEvent.Deleted"/>), in memory only.
     /// Delivery is at least once: repeating an event changes nothing. The sender must have committed the check-in's
     /// row (its creation, release or deletion) before sending the event: the place trusts the row over the event when
-    /// they disagree, and a create whose row it cannot find counts nowhere.
+    /// they disagree, and a create made before the grain activated whose row it cannot find counts nowhere.
     /// </summary>
     Task RecordCheckin(CheckinEvent checkin);
 
