@@ -6,7 +6,8 @@ namespace Herenow.Grains.Places;
 /// <summary>
 /// One place's check-in statistics: counts, recent check-ins, who is here now, and the mayor. Key: the place id.
 /// The place's details live in the places table (<see cref="PlaceDirectory"/>), which is also the search index; the
-/// grain reads them on activation, so a place page is one call.
+/// grain reads them on activation, so a place page is one call. Its statistics are a cache derived from the checkins
+/// rows (<see cref="PlaceVisits"/>), read on activation and kept up to date in memory by the events.
 /// </summary>
 public interface IPlaceGrain : IGrainWithStringKey
 {
@@ -14,8 +15,10 @@ public interface IPlaceGrain : IGrainWithStringKey
     Task<PlaceView?> GetPlace();
 
     /// <summary>
-    /// Applies one check-in event (a new check-in, or <see cref="CheckinEvent.Deleted"/>). Delivery is at least once:
-    /// repeating an event changes nothing.
+    /// Applies one check-in event (a new or released check-in, or <see cref="CheckinEvent.Deleted"/>), in memory only.
+    /// Delivery is at least once: repeating an event changes nothing. The sender must have committed the check-in's
+    /// row (its creation, release or deletion) before sending the event: the place trusts the row over the event when
+    /// they disagree, and a create made before the grain activated whose row it cannot find counts nowhere.
     /// </summary>
     Task RecordCheckin(CheckinEvent checkin);
 
