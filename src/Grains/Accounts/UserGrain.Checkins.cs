@@ -71,6 +71,7 @@ public sealed partial class UserGrain
             InPrivacyZone: PrivacyZone.Covers(state.State.PrivacyZones, checkin.Latitude, checkin.Longitude, checkin.Place),
             PublishAt: publishAt, HeldUntilNext: checkin.UntilNextCheckin);
         await ReleaseUntilNext(summary, now);
+        await Edges(); // once per activation: the fan-out then takes the followers from memory
 
         bool inserted;
         try

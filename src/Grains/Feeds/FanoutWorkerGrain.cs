@@ -13,15 +13,18 @@ public sealed partial class FanoutWorkerGrain(NpgsqlDataSource database, TimePro
     private const int FollowerBatchSize = 1000;
     private readonly FollowGraph graph = new(database);
 
-    public async Task Deliver(CheckinEvent checkin, Guid dispatchId)
+    public async Task Deliver(CheckinEvent checkin, Guid dispatchId, IReadOnlyList<string>? followers = null)
     {
         // Every log line of this fan-out (and of the calls it makes from here) names the check-in.
         using var scope = logger.BeginScope(new CheckinScope(checkin.CheckinId));
         try
         {
             var delivery = new FanoutDelivery(this.GetStreamProvider(Streams.StreamNames.Provider), GrainFactory);
-            // Followers are read from the table a page at a time, never all at once.
-            await delivery.DeliverAsync(checkin, graph.FollowerBatchesAsync(checkin.Author, FollowerBatchSize));
+            // Followers come with the event when few (the author's grain caches them, ADR 0013), else from the table a
+            // page at a time, never all at once.
+            await delivery.DeliverAsync(checkin, followers is not null
+                ? new[] { followers }.ToAsyncEnumerable()
+                : graph.FollowerBatchesAsync(checkin.Author, FollowerBatchSize));
             if (!checkin.Deleted)
             {
                 // Repeated dispatches (at-least-once) record again, later: the histogram's tail shows redeliveries too.

@@ -16,6 +16,14 @@ public interface IFanoutWorkerGrain : IGrainWithIntegerKey
     /// lost call or a crashed worker leaves the event there, and the author dispatches it again (at-least-once;
     /// consumers dedupe by check-in id).
     /// </summary>
+    /// <param name="followers">The author's local followers when its grain has them in memory and they are few
+    /// (<see cref="InlineFollowers"/> at most): the worker then reads nothing from the follows table.</param>
     [OneWay]
-    Task Deliver(CheckinEvent checkin, Guid dispatchId);
+    Task Deliver(CheckinEvent checkin, Guid dispatchId, IReadOnlyList<string>? followers = null);
+}
+
+public static class FanoutLimits
+{
+    /// <summary>Followers handed to the worker with the event; more are read from the table in batches.</summary>
+    public const int InlineFollowers = 1000;
 }

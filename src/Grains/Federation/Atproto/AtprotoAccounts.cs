@@ -80,17 +80,20 @@ public sealed class AtprotoAccounts(NpgsqlDataSource database, SecretBox secrets
     /// <summary>Queues a job once (while it waits); returns whether the user is linked at all.</summary>
     public async Task<bool> EnqueueAsync(string username, string checkinId, bool delete)
     {
+        // One statement (one round trip, one transaction) per relayed check-in: the check, the insert and the answer.
         await using var command = database.CreateCommand("""
-            INSERT INTO atproto_jobs (username, checkin_id, action, next_attempt_at, created_at)
-            SELECT @user, @checkin, @action, @now, @now WHERE EXISTS (SELECT 1 FROM atproto_accounts WHERE username = @user)
-            ON CONFLICT (checkin_id, action) DO NOTHING
+            WITH linked AS (SELECT EXISTS (SELECT 1 FROM atproto_accounts WHERE username = @user) AS yes),
+                 queued AS (
+                     INSERT INTO atproto_jobs (username, checkin_id, action, next_attempt_at, created_at)
+                     SELECT @user, @checkin, @action, @now, @now FROM linked WHERE linked.yes
+                     ON CONFLICT (checkin_id, action) DO NOTHING)
+            SELECT yes FROM linked
             """);
         command.Parameters.AddWithValue("user", username);
         command.Parameters.AddWithValue("checkin", checkinId);
         command.Parameters.AddWithValue("action", delete ? "delete" : "post");
         command.Parameters.AddWithValue("now", clock.GetUtcNow());
-        await command.ExecuteNonQueryAsync();
-        return await IsLinkedAsync(username);
+        return (bool)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>The user's oldest job if it is due (jobs run in order: a delete never overtakes its post).</summary>
