@@ -31,6 +31,8 @@ public static class SettingsCatalog
         (FeedOptions.Section, typeof(FeedOptions)),
         (FanoutOptions.Section, typeof(FanoutOptions)),
         (Herenow.Grains.Accounts.Deletion.AccountDeletionOptions.Section, typeof(Herenow.Grains.Accounts.Deletion.AccountDeletionOptions)),
+        (Herenow.Api.Sessions.SessionCacheOptions.Section, typeof(Herenow.Api.Sessions.SessionCacheOptions)),
+        (Herenow.Grains.Places.PlaceCacheOptions.Section, typeof(Herenow.Grains.Places.PlaceCacheOptions)),
         // Bound over Orleans' own type (MembershipSettings.Configure); documented as a pattern, not key by key.
         (MembershipSettings.Section, typeof(ClusterMembershipOptions)),
     ];
