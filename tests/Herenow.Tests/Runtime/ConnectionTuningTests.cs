@@ -19,7 +19,7 @@ public sealed class ConnectionTuningTests
     [Theory]
     [InlineData("Maximum Pool Size=100")]
     [InlineData("MaxPoolSize=100")]
-    [InlineData("max pool size=100")]
+    [InlineData("maximum pool size=100")]
     public void Keeps_what_the_operator_set_even_when_it_is_npgsqls_default(string pool)
     {
         var tuned = new NpgsqlConnectionStringBuilder(DatabaseSettings.Tune(
