@@ -29,6 +29,10 @@ public sealed class PlaceCacheOptions
 /// as the process runs; only its presence is bounded (<see cref="PlaceCacheOptions.MaxEntries"/>). An unknown id is
 /// remembered for <see cref="PlaceCacheOptions.MissLifetime"/> at most. One per process (a DI singleton, in the silo
 /// and in the API), never static: tests run several silos and databases in one process.
+/// <para>Use: take <c>PlaceCache</c> by constructor or endpoint-parameter injection and call
+/// <c>await places.GetAsync(id, ct)</c> where <c>PlaceDirectory.GetAsync</c> was called (a grain: a constructor
+/// parameter, as for <c>NpgsqlDataSource</c>). Registered by <c>AddHerenowGrainServices</c> (silo) and
+/// <c>AddPlaceServices</c> (API), both through <see cref="PlaceCacheServices.AddPlaceCache"/>.</para>
 /// </summary>
 public sealed class PlaceCache(PlaceDirectory directory, TimeProvider clock, IOptions<PlaceCacheOptions> options)
 {
