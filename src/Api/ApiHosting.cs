@@ -54,6 +54,10 @@ public static class ApiHosting
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.BufferCapacity > 0 && o.MaxReplay >= 0, "Herenow:Streaming values must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<Streaming.LiveStreamer>();
+        builder.Services.AddOptions<Sessions.SessionCacheOptions>().Bind(builder.Configuration.GetSection(Sessions.SessionCacheOptions.Section))
+            .Validate(o => o.Lifetime >= TimeSpan.Zero && o.MaxEntries >= 0, "Herenow:Sessions:Cache values must not be negative.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Sessions.SessionCache>();
         builder.Services.AddAuthentication(Sessions.BearerTokenHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Sessions.BearerTokenHandler>(Sessions.BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();
@@ -78,7 +82,7 @@ public static class ApiHosting
         client.UseAdoNetClustering(o =>
         {
             o.Invariant = "Npgsql";
-            o.ConnectionString = connectionString;
+            o.ConnectionString = DatabaseSettings.Tune(connectionString);
         });
         client.Configure<ClusterOptions>(identity.ApplyTo);
         // Fail fast rather than hold a request for Orleans' default 30 s; the caller gets a 503 and retries.

@@ -1,5 +1,6 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Federation;
+using Herenow.Grains.Places;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -11,7 +12,9 @@ public static class HerenowGrainServices
     public static IServiceCollection AddHerenowGrainServices(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(Database.DatabaseSettings.Tune(connectionString)));
+        // Place details from memory (Places.PlaceCache; the places table is the source of truth).
+        services.AddPlaceCache();
         services.AddSingleton<Cluster.SiloDeaths>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.SiloDeaths>());
         services.AddHerenowCheckins();

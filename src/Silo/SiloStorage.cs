@@ -1,6 +1,9 @@
 using Herenow.Grains;
 using Herenow.Grains.Cluster;
+using Herenow.Grains.Database;
 using Herenow.Grains.Streams;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.Streams;
 
 namespace Herenow.Silo;
@@ -18,7 +21,7 @@ public static class SiloStorage
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = Invariant;
-            o.ConnectionString = connectionString;
+            o.ConnectionString = DatabaseSettings.Tune(connectionString);
         });
 
     /// <summary>
@@ -27,6 +30,7 @@ public static class SiloStorage
     /// </summary>
     public static ISiloBuilder UseHerenowStorage(this ISiloBuilder silo, string connectionString)
     {
+        connectionString = DatabaseSettings.Tune(connectionString);
         // Random placement, not Orleans' default (ResourceOptimizedPlacement since 9.2). That director ranks silos by
         // load statistics published once a second and keeps an activation on the receiving silo unless it looks much
         // busier, so a burst of new activations (a restart, a silo leaving, a busy minute) piles onto whichever silo
@@ -41,11 +45,16 @@ public static class SiloStorage
         // W3C trace context through grain calls (in the request context), so one trace follows a check-in from the API
         // through the grains; spans are only made while something listens (an exporter, a test).
         silo.AddActivityPropagation();
-        silo.AddAdoNetGrainStorageAsDefault(o =>
+        // Grain state in Orleans' binary format (every state type is [GenerateSerializer]), not the provider's default
+        // Newtonsoft JSON, which writes $type and $id into every object of every row: smaller rows, and no reflection-
+        // driven JSON on each read and write of a hot grain. Rows written by the JSON serializer are not readable by
+        // this one; there has been no release that wrote them.
+        silo.AddAdoNetGrainStorageAsDefault(options => options.Configure<Serializer>((o, serializer) =>
         {
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
-        });
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = Invariant;

@@ -72,7 +72,7 @@ public static class AccountEndpoints
     /// (sessions, profile, sign-in); the data, the federated copies and the AT records go in the background.
     /// </summary>
     private static async Task<IResult> DeleteMe([FromBody] DeleteAccountRequest? request, ClaimsPrincipal user, IGrainFactory grains, PasswordHashing passwords,
-        LoginThrottle throttle, HttpContext http)
+        LoginThrottle throttle, SessionCache sessions, HttpContext http)
     {
         if (string.IsNullOrEmpty(request?.Password))
         {
@@ -99,6 +99,9 @@ public static class AccountEndpoints
         }
         throttle.Succeeded(attempt);
         var status = await grains.GetGrain<IAccountDeletionGrain>(account.Id).Start(caller);
+        // The account's listed sessions are revoked by now; this process forgets every token of it it remembered
+        // (unlisted ones included). Other API instances learn within Herenow:Sessions:Cache:Lifetime.
+        sessions.EvictAccount(caller);
         return Results.Accepted($"/api/v1/accounts/{account.Username}",
             new AccountDeletionResponse(account.Username, "deleting", status.RequestedAt));
     }

@@ -33,7 +33,7 @@ public static class PlaceEndpoints
         return routes;
     }
 
-    private static async Task<IResult> Create(CreatePlaceRequest request, ClaimsPrincipal user, PlaceDirectory directory)
+    private static async Task<IResult> Create(CreatePlaceRequest request, ClaimsPrincipal user, PlaceDirectory directory, PlaceCache cache)
     {
         var errors = PlaceRules.Validate(request, user.Caller(), out var place);
         if (errors.Any)
@@ -41,6 +41,7 @@ public static class PlaceEndpoints
             return errors.ToResult();
         }
         var created = await directory.CreateAsync(place!);
+        cache.Add(created); // the check-in that usually follows finds it in memory (and not a miss remembered before)
         return Results.Created($"/api/v1/places/{created.Id}", PlaceResponse.From(created, new PlaceStats(0, 0, 0), null));
     }
 

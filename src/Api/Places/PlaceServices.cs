@@ -4,7 +4,10 @@ namespace Herenow.Api.Places;
 
 public static class PlaceServices
 {
-    /// <summary>The places table (create, read, nearby search), on the API's NpgsqlDataSource and clock.</summary>
+    /// <summary>
+    /// The places table (create, read, nearby search) and the place cache in front of its reads
+    /// (<see cref="PlaceCache"/>), on the API's NpgsqlDataSource and clock.
+    /// </summary>
     public static IServiceCollection AddPlaceServices(this IServiceCollection services) =>
-        services.AddSingleton<PlaceDirectory>();
+        services.AddPlaceCache();
 }

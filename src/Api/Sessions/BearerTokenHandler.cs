@@ -9,11 +9,13 @@ using Microsoft.Extensions.Options;
 namespace Herenow.Api.Sessions;
 
 /// <summary>
-/// Authenticates "Authorization: Bearer &lt;token&gt;" by looking up the token's SHA-256 in its session grain.
-/// Tokens are stored only as hashes; a revoked or unknown token is a 401 problem document.
+/// Authenticates "Authorization: Bearer &lt;token&gt;" by looking up the token's SHA-256 in its session grain, or in
+/// <see cref="SessionCache"/> when this process checked it within the last few seconds. Tokens are stored only as
+/// hashes; a revoked or unknown token is a 401 problem document.
 /// </summary>
 public sealed class BearerTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains,
+    SessionCache sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
@@ -35,10 +37,16 @@ public sealed class BearerTokenHandler(
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <token>'.");
         }
         var hash = HashToken(header["Bearer ".Length..].Trim());
-        var username = await grains.GetGrain<ISessionGrain>(hash).GetUsername();
-        if (username is null)
+        if (!sessions.TryGet(hash, out var username))
         {
-            return AuthenticateResult.Fail("The access token is unknown or revoked.");
+            var generation = sessions.Generation;
+            var found = await grains.GetGrain<ISessionGrain>(hash).GetUsername();
+            if (found is null)
+            {
+                return AuthenticateResult.Fail("The access token is unknown or revoked.");
+            }
+            sessions.Set(hash, found, generation);
+            username = found;
         }
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, username), new Claim(TokenHashClaim, hash)], SchemeName);

@@ -54,10 +54,12 @@ public static class SessionEndpoints
         return Results.Ok(new SessionResponse(token, "Bearer"));
     }
 
-    private static async Task<IResult> RevokeCurrent(ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> RevokeCurrent(ClaimsPrincipal user, IGrainFactory grains, SessionCache sessions)
     {
         var hash = user.FindFirstValue(BearerTokenHandler.TokenHashClaim)!;
         await grains.GetGrain<ISessionGrain>(hash).Revoke();
+        // After the grain has it: a check that read the grain before is not stored (SessionCache.Generation).
+        sessions.Evict(hash);
         await grains.GetGrain<IUserGrain>(user.Caller()!).SessionClosed(hash);
         return Results.NoContent();
     }

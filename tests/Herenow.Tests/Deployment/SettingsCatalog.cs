@@ -32,6 +32,8 @@ public static class SettingsCatalog
         (FanoutOptions.Section, typeof(FanoutOptions)),
         (Herenow.Grains.Checkins.CheckinWriterOptions.Section, typeof(Herenow.Grains.Checkins.CheckinWriterOptions)),
         (Herenow.Grains.Accounts.Deletion.AccountDeletionOptions.Section, typeof(Herenow.Grains.Accounts.Deletion.AccountDeletionOptions)),
+        (Herenow.Api.Sessions.SessionCacheOptions.Section, typeof(Herenow.Api.Sessions.SessionCacheOptions)),
+        (Herenow.Grains.Places.PlaceCacheOptions.Section, typeof(Herenow.Grains.Places.PlaceCacheOptions)),
         // Bound over Orleans' own type (MembershipSettings.Configure); documented as a pattern, not key by key.
         (MembershipSettings.Section, typeof(ClusterMembershipOptions)),
     ];
