@@ -48,6 +48,11 @@ cleanup() {
     kill -KILL -- -"$RUN_PID" 2>/dev/null || true
   fi
   pg_stop "$WORK/pgdata" immediate
+  # A failed run keeps its logs (the run's, the silos', the API's) for a post-mortem.
+  if [ "${status:-1}" -ne 0 ] && [ -d "$WORK/logs" ]; then
+    mkdir -p .data/chaos-logs && cp -r "$WORK/logs" "$WORK/run.log" ".data/chaos-logs/" 2>/dev/null || true
+    echo "logs kept in .data/chaos-logs/"
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT

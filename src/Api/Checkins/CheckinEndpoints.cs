@@ -38,7 +38,7 @@ public static partial class CheckinEndpoints
     }
 
     private static async Task<IResult> Create(CreateCheckinRequest request, ClaimsPrincipal user, IGrainFactory grains,
-        PlaceDirectory places, CheckinViews views, HttpContext http)
+        PlaceCache places, CheckinViews views, HttpContext http)
     {
         var caller = user.Caller()!;
         var author = grains.GetGrain<IUserGrain>(caller);
@@ -63,7 +63,7 @@ public static partial class CheckinEndpoints
         }
         if (errors.Any) return errors.ToResult();
 
-        // Only plausible ids reach the database (a NUL in one was a 503 from PostgreSQL).
+        // From the process's place cache; only plausible ids reach the database (a NUL in one was a 503 from PostgreSQL).
         var details = Places.PlaceRules.IsPlausibleId(request.PlaceId!) ? await places.GetAsync(request.PlaceId!) : null;
         if (details is null)
         {

@@ -21,6 +21,7 @@ namespace Herenow.Grains.Places;
 /// </summary>
 public sealed class PlaceGrain(
     NpgsqlDataSource database,
+    PlaceCache places,
     TimeProvider siloClock,
     [FromKeyedServices(PlaceGrain.ClockKey)] TimeProvider? placeClock = null) : Grain, IPlaceGrain
 {
@@ -44,7 +45,6 @@ public sealed class PlaceGrain(
     private const int TombstoneCapacity = 1000;
 
     private readonly TimeProvider clock = placeClock ?? siloClock;
-    private readonly PlaceDirectory directory = new(database, siloClock);
     private readonly PlaceVisits visits = new(database);
     private PlaceDetails? details;
 
@@ -70,7 +70,7 @@ public sealed class PlaceGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        details = await directory.GetAsync(Key, cancellationToken);
+        details = await places.GetAsync(Key, cancellationToken);
         loadedAt = clock.GetUtcNow();
         var snapshot = await visits.LoadAsync(Key, loadedAt, TimeOrderedId.MinAt(loadedAt - MayorWindow), RecentCapacity,
             cancellationToken);
@@ -84,7 +84,7 @@ public sealed class PlaceGrain(
     public async Task<PlaceView?> GetPlace()
     {
         // A miss is not remembered: an imported place may appear after someone asked for its id.
-        details ??= await directory.GetAsync(Key);
+        details ??= await places.GetAsync(Key);
         if (details is null)
         {
             if (checkins.Count == 0 && checkinsCount == 0)
