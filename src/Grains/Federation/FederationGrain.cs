@@ -8,13 +8,14 @@ using Herenow.Grains.Observability;
 using Herenow.Grains.Feeds;
 using Herenow.Grains.Streams;
 using Orleans.Concurrency;
+using Npgsql;
 using Orleans.Streams;
 
 namespace Herenow.Grains.Federation;
 
 [StatelessWorker]
 public sealed class FederationGrain(
-    RemoteGraph graph,
+    NpgsqlDataSource database,
     ActivityRenderer renderer,
     Outbox outbox,
     AtprotoAccounts atproto,
@@ -35,31 +36,62 @@ public sealed class FederationGrain(
         {
             return;
         }
-        await RelayToActivityPub(checkin);
-        // Everything in an AT Protocol repository is public: only public check-ins go there.
-        if (checkin.Visibility == Visibility.Public && await atproto.EnqueueAsync(checkin.Author, checkin.CheckinId, checkin.Deleted))
+        // What both protocols need, in one round trip (one batch, one implicit transaction): the author's remote
+        // inboxes, and the AT Protocol job (queued if the author linked an account; everything in an AT Protocol
+        // repository is public, so only public check-ins go there).
+        var toActivityPub = await RelaysToActivityPub(checkin);
+        var toAtproto = checkin.Visibility == Visibility.Public;
+        if (!toActivityPub && !toAtproto)
+        {
+            return;
+        }
+        await using var batch = database.CreateBatch();
+        if (toActivityPub)
+        {
+            batch.BatchCommands.Add(RemoteGraph.FollowerInboxesCommand(checkin.Author));
+        }
+        if (toAtproto)
+        {
+            batch.BatchCommands.Add(atproto.EnqueueCommand(checkin.Author, checkin.CheckinId, checkin.Deleted));
+        }
+        List<string> inboxes = [];
+        var linked = false;
+        await using (var reader = await batch.ExecuteReaderAsync())
+        {
+            if (toActivityPub)
+            {
+                inboxes = await RemoteGraph.ReadInboxesAsync(reader);
+                await reader.NextResultAsync();
+            }
+            if (toAtproto && await reader.ReadAsync())
+            {
+                linked = reader.GetBoolean(0);
+            }
+        }
+        if (inboxes.Count > 0)
+        {
+            await SendToActivityPub(checkin, inboxes);
+        }
+        if (linked)
         {
             await GrainFactory.GetGrain<IAtprotoAccountGrain>(checkin.Author).Wake();
         }
     }
 
-    private async Task RelayToActivityPub(CheckinEvent checkin)
+    /// <summary>Whether this node federates and the author's settings let this event go to ActivityPub.</summary>
+    private async Task<bool> RelaysToActivityPub(CheckinEvent checkin)
     {
         if (!options.Value.Active)
         {
-            return; // this node does not federate (see FederationOptions.Active)
+            return false; // this node does not federate (see FederationOptions.Active)
         }
         var settings = await GrainFactory.GetGrain<IUserGrain>(checkin.Author).GetSettings();
         // A delete is sent even if federation was switched off since: the copies out there should go too.
-        if (settings is null || (!settings.ActivityPub && !checkin.Deleted))
-        {
-            return;
-        }
-        var inboxes = await graph.FollowerInboxesAsync(checkin.Author);
-        if (inboxes.Count == 0)
-        {
-            return;
-        }
+        return settings is not null && (settings.ActivityPub || checkin.Deleted);
+    }
+
+    private async Task SendToActivityPub(CheckinEvent checkin, List<string> inboxes)
+    {
         if (checkin.Deleted)
         {
             await outbox.SendAsync(renderer.Delete(checkin.Author, checkin.CheckinId, checkin.Visibility), checkin.Author, inboxes);

@@ -82,13 +82,27 @@ public sealed class RemoteGraph(NpgsqlDataSource database, TimeProvider clock)
     /// <summary>Where a local user's activities go: one inbox per server that has a shared inbox, else each actor's.</summary>
     public async Task<List<string>> FollowerInboxesAsync(string localUser)
     {
-        await using var command = database.CreateCommand("""
+        await using var batch = database.CreateBatch();
+        batch.BatchCommands.Add(FollowerInboxesCommand(localUser));
+        await using var reader = await batch.ExecuteReaderAsync();
+        return await ReadInboxesAsync(reader);
+    }
+
+    /// <summary><see cref="FollowerInboxesAsync"/> as a batch statement, for a caller that combines round trips.</summary>
+    public static NpgsqlBatchCommand FollowerInboxesCommand(string localUser)
+    {
+        var command = new NpgsqlBatchCommand("""
             SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) FROM ap_followers f JOIN ap_actors a ON a.id = f.actor_id
             WHERE f.local_user = @user AND a.deleted_at IS NULL
             """);
         command.Parameters.AddWithValue("user", localUser);
+        return command;
+    }
+
+    /// <summary>Reads the result of <see cref="FollowerInboxesCommand"/>.</summary>
+    public static async Task<List<string>> ReadInboxesAsync(NpgsqlDataReader reader)
+    {
         var inboxes = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
             inboxes.Add(reader.GetString(0));

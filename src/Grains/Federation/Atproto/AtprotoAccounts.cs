@@ -80,8 +80,18 @@ public sealed class AtprotoAccounts(NpgsqlDataSource database, SecretBox secrets
     /// <summary>Queues a job once (while it waits); returns whether the user is linked at all.</summary>
     public async Task<bool> EnqueueAsync(string username, string checkinId, bool delete)
     {
-        // One statement (one round trip, one transaction) per relayed check-in: the check, the insert and the answer.
-        await using var command = database.CreateCommand("""
+        await using var batch = database.CreateBatch();
+        batch.BatchCommands.Add(EnqueueCommand(username, checkinId, delete));
+        return (bool)(await batch.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// <see cref="EnqueueAsync"/> as one statement (the check, the insert and the answer: one boolean), for a caller
+    /// that sends it in one round trip with other statements (FederationGrain.Relay).
+    /// </summary>
+    public NpgsqlBatchCommand EnqueueCommand(string username, string checkinId, bool delete)
+    {
+        var command = new NpgsqlBatchCommand("""
             WITH linked AS (SELECT EXISTS (SELECT 1 FROM atproto_accounts WHERE username = @user) AS yes),
                  queued AS (
                      INSERT INTO atproto_jobs (username, checkin_id, action, next_attempt_at, created_at)
@@ -93,7 +103,7 @@ public sealed class AtprotoAccounts(NpgsqlDataSource database, SecretBox secrets
         command.Parameters.AddWithValue("checkin", checkinId);
         command.Parameters.AddWithValue("action", delete ? "delete" : "post");
         command.Parameters.AddWithValue("now", clock.GetUtcNow());
-        return (bool)(await command.ExecuteScalarAsync())!;
+        return command;
     }
 
     /// <summary>The user's oldest job if it is due (jobs run in order: a delete never overtakes its post).</summary>
