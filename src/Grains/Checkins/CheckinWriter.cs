@@ -28,7 +28,15 @@ public sealed class CheckinWriter(CheckinStore store, IOptions<CheckinWriterOpti
     public async Task<bool> WriteAsync(CheckinInsert row, CancellationToken ct = default)
     {
         var pending = new Pending(row, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await queue.Writer.WriteAsync(pending, ct);
+        try
+        {
+            await queue.Writer.WriteAsync(pending, ct);
+        }
+        catch (ChannelClosedException)
+        {
+            // The silo is stopping and the loop has drained: a grain still finishing a request commits on its own.
+            return (await store.InsertAsync([row], ct)).Contains(row.Record.Id);
+        }
         return await pending.Committed.Task;
     }
 
