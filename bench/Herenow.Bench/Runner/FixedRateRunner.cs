@@ -34,7 +34,7 @@ public sealed class FixedRateRunner(ILoadTarget target, RunnerOptions? options =
         var slots = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleWriter = true });
         var pool = new Pool(this, scenario, constant, slots.Reader, recorder);
         // A short lead so the first connections are open before the first slot is due.
-        var initial = (int)Math.Clamp(Math.Ceiling(rate / 1000), 2, options.MaxConnections);
+        var initial = Math.Min(options.MaxConnections, (int)Math.Max(2, Math.Ceiling(rate / 1000)));
         for (var i = 0; i < initial; i++) pool.Spawn();
         var schedule = new OpenLoopSchedule(BenchClock.Now + BenchClock.TicksFromSeconds(0.05), rate, total);
         pool.Schedule = schedule;
