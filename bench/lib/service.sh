@@ -52,12 +52,13 @@ start_service() {
     setsid scripts/run.sh --silos "$silos" --port "$API_PORT" --pg-port "$PG_PORT" \
     --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" --admin-port "$ADMIN_PORT" --data-dir "$DATA_DIR" >"$SERVICE_LOG" 2>&1 &
   echo $! >"$SERVICE_PID_FILE"
-  for _ in $(seq 1 600); do
+  # Up to 15 minutes: scripts/run.sh builds the solution first, which takes minutes on a busy 2-core host.
+  for _ in $(seq 1 1800); do
     grep -q "Herenow is running" "$SERVICE_LOG" 2>/dev/null && return 0
     kill -0 "$(cat "$SERVICE_PID_FILE")" 2>/dev/null || { echo "error: the service did not start; see $SERVICE_LOG" >&2; tail -5 "$SERVICE_LOG" >&2; exit 1; }
     sleep 0.5
   done
-  echo "error: the service was not ready within 5 minutes; see $SERVICE_LOG" >&2; exit 1
+  echo "error: the service was not ready within 15 minutes; see $SERVICE_LOG" >&2; exit 1
 }
 
 harness() { dotnet "$HARNESS" "$@" $QUICK --base-url "http://127.0.0.1:$API_PORT" --run-dir "$DATA_DIR/run" --admin-port "$ADMIN_PORT" "${EXTRA[@]}"; }
