@@ -45,11 +45,14 @@ public sealed class BenchOptions
     /// <summary>Pause after a counted step before the database counters are read again (statistics flush, left-over work).</summary>
     public double SettleSeconds { get; private set; } = 2;
 
+    /// <summary>Idle window before a counted step: the service's background rate over it is subtracted from the step's counters.</summary>
+    public double IdleSeconds { get; private set; } = 2;
+
     /// <summary>The service's admin (metrics) port base: silo i serves /metrics on base + i (scripts/run.sh --admin-port).</summary>
     public int AdminPortBase { get; private set; }
 
     /// <summary>The Prometheus series summed for grain calls (a histogram's _count: one per call).</summary>
-    public string GrainCallMetric { get; private set; } = "orleans_app_requests_latency_count";
+    public string GrainCallMetric { get; private set; } = "orleans_app_requests_latency_milliseconds_count";
 
     /// <summary>The most keep-alive connections one open-loop run may open.</summary>
     public int MaxConnections { get; private set; } = 512;
@@ -57,6 +60,7 @@ public sealed class BenchOptions
     // The history figure: one author with this many earlier check-ins against a new author.
     public int HistoryCheckins { get; private set; } = 10_000;
     public double HistoryRate { get; private set; } = 5;
+    public double HistorySeedSeconds { get; private set; } = 600;
     public TimeSpan HistoryRound { get; private set; }
     public int HistoryRounds { get; private set; }
 
@@ -113,11 +117,13 @@ public sealed class BenchOptions
                 case "--health-start-rate": o.HealthStartRate = Double(); break;
                 case "--checkin-start-rate": o.CheckinStartRate = Double(); break;
                 case "--settle-seconds": o.SettleSeconds = Double(); break;
+                case "--idle-seconds": o.IdleSeconds = Double(); break;
                 case "--admin-port": o.AdminPortBase = Int(); break;
                 case "--grain-call-metric": o.GrainCallMetric = Value(); break;
                 case "--connections": o.MaxConnections = Int(); break;
                 case "--history-checkins": o.HistoryCheckins = Int(); break;
                 case "--history-rate": o.HistoryRate = Double(); break;
+                case "--history-seed-seconds": o.HistorySeedSeconds = Double(); break;
                 case "--history-seconds": o.HistoryRound = TimeSpan.FromSeconds(Double()); break;
                 case "--history-rounds": o.HistoryRounds = Int(); break;
                 case "--scenario": o.Scenario = Value(); break;

@@ -5,7 +5,7 @@ namespace Herenow.Bench.Counters;
 
 /// <summary>Cumulative counters at one moment. CPU in milliseconds per process group; null where not available.</summary>
 public sealed record CostSnapshot(IReadOnlyDictionary<string, double> CpuMs, long? Commits, long? Statements, long? StatementsEvicted,
-    long? WalBytes, long? WalLsn, double? GrainCalls);
+    long? WalBytes, long? WalLsn, double? GrainCalls, double? StorageWrites = null, long Timestamp = 0);
 
 /// <summary>
 /// Work per request over one run, from counters that do not depend on how busy the host was: database commits,
@@ -13,8 +13,46 @@ public sealed record CostSnapshot(IReadOnlyDictionary<string, double> CpuMs, lon
 /// through caches and frequency, not through queueing).
 /// </summary>
 public sealed record CostPerRequest(long Requests, IReadOnlyDictionary<string, double> CpuMs, double? Commits, double? Statements,
-    double? WalBytes, double? WalLsnBytes, double? GrainCalls, string? Note = null)
+    double? WalBytes, double? WalLsnBytes, double? GrainCalls, string? Note = null, double? StorageWrites = null)
 {
+    /// <summary>The same before the idle service's background work was subtracted (null when nothing was subtracted).</summary>
+    public CostPerRequest? Uncorrected { get; init; }
+
+    /// <summary>
+    /// <see cref="From(CostSnapshot, CostSnapshot, CostSnapshot, long)"/> minus what the service does with no load:
+    /// the counters' rates over an idle window just before the run (<paramref name="idleStart"/> to
+    /// <paramref name="start"/>), times the run's own windows. Membership heartbeats, reminders and left-over work
+    /// from earlier steps are then not charged to the requests; a window with lumpy background work still is.
+    /// </summary>
+    public static CostPerRequest From(CostSnapshot idleStart, CostSnapshot start, CostSnapshot cpuEnd, CostSnapshot end, long requests)
+    {
+        var raw = From(start, cpuEnd, end, requests);
+        var idleS = Seconds(idleStart, start);
+        if (idleS <= 0) return raw;
+        var n = (double)Math.Max(1, requests);
+        var dbS = Seconds(start, end);
+        var cpuS = Seconds(start, cpuEnd);
+        double? Minus(double? perRequest, double? a, double? b, double windowS) =>
+            perRequest is { } v && a is { } x && b is { } y ? v - (y - x) / idleS * windowS / n : perRequest;
+        var cpu = raw.CpuMs.ToDictionary(p => p.Key, p => idleStart.CpuMs.TryGetValue(p.Key, out var i0) && start.CpuMs.TryGetValue(p.Key, out var i1)
+            ? p.Value - (i1 - i0) / idleS * cpuS / n
+            : p.Value);
+        return raw with
+        {
+            CpuMs = cpu,
+            Commits = Minus(raw.Commits, idleStart.Commits, start.Commits, dbS),
+            Statements = Minus(raw.Statements, idleStart.Statements, start.Statements, dbS),
+            WalBytes = Minus(raw.WalBytes, idleStart.WalBytes, start.WalBytes, dbS),
+            WalLsnBytes = Minus(raw.WalLsnBytes, idleStart.WalLsn, start.WalLsn, dbS),
+            GrainCalls = Minus(raw.GrainCalls, idleStart.GrainCalls, start.GrainCalls, dbS),
+            StorageWrites = Minus(raw.StorageWrites, idleStart.StorageWrites, start.StorageWrites, dbS),
+            Uncorrected = raw,
+        };
+    }
+
+    private static double Seconds(CostSnapshot a, CostSnapshot b) =>
+        a.Timestamp == 0 || b.Timestamp == 0 ? 0 : Runner.BenchClock.ToMilliseconds(b.Timestamp - a.Timestamp) / 1000;
+
     /// <param name="cpuEnd">CPU taken when the run's last answer arrived (the settle time after it is not charged).</param>
     /// <param name="end">Database and grain counters taken after the settle time (PostgreSQL publishes backends' stats within about a second).</param>
     public static CostPerRequest From(CostSnapshot start, CostSnapshot cpuEnd, CostSnapshot end, long requests)
@@ -27,7 +65,8 @@ public sealed record CostPerRequest(long Requests, IReadOnlyDictionary<string, d
         return new CostPerRequest(requests, cpu, Per(start.Commits, end.Commits), evicted ? null : Per(start.Statements, end.Statements),
             Per(start.WalBytes, end.WalBytes), Per(start.WalLsn, end.WalLsn),
             start.GrainCalls is { } g0 && end.GrainCalls is { } g1 ? (g1 - g0) / n : null,
-            evicted ? "pg_stat_statements evicted entries during the run: statements not counted" : null);
+            evicted ? "pg_stat_statements evicted entries during the run: statements not counted" : null,
+            start.StorageWrites is { } w0 && end.StorageWrites is { } w1 ? (w1 - w0) / n : null);
     }
 
     public string Summary => string.Join("  ", new[]
@@ -36,6 +75,7 @@ public sealed record CostPerRequest(long Requests, IReadOnlyDictionary<string, d
         Statements is { } s ? FormattableString.Invariant($"statements {s:F1}") : null,
         WalBytes is { } w ? FormattableString.Invariant($"WAL {w:F0} B") : null,
         GrainCalls is { } g ? FormattableString.Invariant($"grain calls {g:F1}") : null,
+        StorageWrites is { } sw ? FormattableString.Invariant($"state writes {sw:F2}") : null,
         "CPU ms " + string.Join(" ", CpuMs.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => FormattableString.Invariant($"{p.Key} {p.Value:F3}"))),
     }.Where(x => x is not null)) + " per request";
 
@@ -48,7 +88,8 @@ public sealed record CostPerRequest(long Requests, IReadOnlyDictionary<string, d
         double? W(Func<CostPerRequest, double?> f) => parts.All(p => f(p) is not null) ? parts.Sum(p => f(p)!.Value * p.Requests) / n : null;
         var keys = parts.SelectMany(p => p.CpuMs.Keys).Distinct();
         return new CostPerRequest(n, keys.ToDictionary(k => k, k => parts.Sum(p => p.CpuMs.GetValueOrDefault(k) * p.Requests) / n),
-            W(p => p.Commits), W(p => p.Statements), W(p => p.WalBytes), W(p => p.WalLsnBytes), W(p => p.GrainCalls));
+            W(p => p.Commits), W(p => p.Statements), W(p => p.WalBytes), W(p => p.WalLsnBytes), W(p => p.GrainCalls),
+            StorageWrites: W(p => p.StorageWrites));
     }
 }
 
@@ -57,7 +98,8 @@ public sealed record CostPerRequest(long Requests, IReadOnlyDictionary<string, d
 /// into --run-dir), of every process of the PostgreSQL cluster (the postmaster, its live children, and — through the
 /// postmaster's cutime/cstime — children that exited) and of the harness itself; pg_stat_database.xact_commit of the
 /// service's database; sum(calls) of pg_stat_statements (when the server preloads it; bench/lib/service.sh does);
-/// pg_stat_wal.wal_bytes and pg_current_wal_lsn(); and grain calls from the silos' Prometheus /metrics. Its own
+/// pg_stat_wal.wal_bytes and pg_current_wal_lsn(); and grain calls and grain state writes from the Prometheus
+/// /metrics of the API and the silos. Its own
 /// queries run in the <c>postgres</c> database, so they do not count against the service's database.
 /// </summary>
 public sealed class CostProbe : IAsyncDisposable
@@ -68,6 +110,7 @@ public sealed class CostProbe : IAsyncDisposable
     private readonly string? runDir;
     private readonly int adminPortBase;
     private readonly string grainCallMetric;
+    private const string StorageWriteMetric = "orleans_storage_write_latency_milliseconds_count";
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private int postmaster;
     private bool statements;
@@ -119,14 +162,16 @@ public sealed class CostProbe : IAsyncDisposable
         }
         var silos = SiloPids();
         notes.Add(FormattableString.Invariant($"{silos.Count} silo(s), api {(ApiPid() is null ? "not found" : "found")}, postmaster {(postmaster > 0 ? postmaster.ToString(CultureInfo.InvariantCulture) : "not found")}"));
-        notes.Add((await GrainCallsAsync() is null ? "grain calls not available" : "grain calls from") + $" {grainCallMetric} on the silos' /metrics (admin port {adminPortBase}+i)");
+        notes.Add((await ScrapeAsync() is null ? "grain calls not available" : "grain calls from")
+            + $" {grainCallMetric} (caller side) on the API's and the silos' /metrics (admin ports {adminPortBase}, {adminPortBase}+i), grain state writes from {StorageWriteMetric}");
         Describe = string.Join("; ", notes);
     }
 
-    public CostSnapshot TakeCpu() => new(Cpu(), null, null, null, null, null, null);
+    public CostSnapshot TakeCpu() => new(Cpu(), null, null, null, null, null, null, Timestamp: Runner.BenchClock.Now);
 
     public async Task<CostSnapshot> TakeAsync(CancellationToken ct = default)
     {
+        var timestamp = Runner.BenchClock.Now;
         var cpu = Cpu();
         long? commits = null, statementCalls = null, evicted = null, walBytes = null, lsn = null;
         if (db is not null)
@@ -149,7 +194,8 @@ public sealed class CostProbe : IAsyncDisposable
                 evicted = reader.GetInt64(4);
             }
         }
-        return new CostSnapshot(cpu, commits, statementCalls, evicted, walBytes, lsn, await GrainCallsAsync());
+        var scraped = await ScrapeAsync();
+        return new CostSnapshot(cpu, commits, statementCalls, evicted, walBytes, lsn, scraped?.Calls, scraped?.Writes, timestamp);
     }
 
     private Dictionary<string, double> Cpu()
@@ -182,29 +228,36 @@ public sealed class CostProbe : IAsyncDisposable
 
     private static int ReadPid(string file) => int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : 0;
 
-    /// <summary>Grain calls handled by all silos so far: the sum of <see cref="grainCallMetric"/> over their /metrics.</summary>
-    private async Task<double?> GrainCallsAsync()
+    /// <summary>
+    /// Grain calls so far (the sum of <see cref="grainCallMetric"/> — Orleans records a call on the caller's side, so
+    /// the API's calls into the cluster are on the API's /metrics and grain-to-grain calls on the silos') and grain
+    /// state writes (silos).
+    /// </summary>
+    private async Task<(double Calls, double Writes)?> ScrapeAsync()
     {
         if (runDir is null || adminPortBase <= 0 || !Directory.Exists(runDir)) return null;
-        double sum = 0;
-        var any = false;
+        var ports = new List<int> { adminPortBase };
         foreach (var file in Directory.GetFiles(runDir, "silo-*.pid"))
         {
-            var name = Path.GetFileNameWithoutExtension(file);
-            if (!int.TryParse(name.AsSpan(5), CultureInfo.InvariantCulture, out var index)) continue;
+            if (int.TryParse(Path.GetFileNameWithoutExtension(file).AsSpan(5), CultureInfo.InvariantCulture, out var index)) ports.Add(adminPortBase + index);
+        }
+        double calls = 0, writes = 0;
+        var any = false;
+        foreach (var port in ports)
+        {
             try
             {
-                var text = await http.GetStringAsync(new Uri(FormattableString.Invariant($"http://127.0.0.1:{adminPortBase + index}/metrics")));
+                var text = await http.GetStringAsync(new Uri(FormattableString.Invariant($"http://127.0.0.1:{port}/metrics")));
                 foreach (var line in text.Split('\n'))
                 {
-                    if (!line.StartsWith(grainCallMetric, StringComparison.Ordinal)) continue;
-                    var rest = line.AsSpan(grainCallMetric.Length);
-                    if (rest.Length == 0 || (rest[0] != ' ' && rest[0] != '{')) continue;
-                    var value = line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0];
-                    if (double.TryParse(value, CultureInfo.InvariantCulture, out var v))
+                    if (Sample(line, grainCallMetric) is { } c)
                     {
-                        sum += v;
+                        calls += c;
                         any = true;
+                    }
+                    else if (Sample(line, StorageWriteMetric) is { } w)
+                    {
+                        writes += w;
                     }
                 }
             }
@@ -213,7 +266,17 @@ public sealed class CostProbe : IAsyncDisposable
                 return null;
             }
         }
-        return any ? sum : null;
+        return any ? (calls, writes) : null;
+    }
+
+    /// <summary>The value of a Prometheus sample line of <paramref name="metric"/> (any labels), or null.</summary>
+    private static double? Sample(string line, string metric)
+    {
+        if (!line.StartsWith(metric, StringComparison.Ordinal)) return null;
+        var rest = line.AsSpan(metric.Length);
+        if (rest.Length == 0 || (rest[0] != ' ' && rest[0] != '{')) return null;
+        var value = line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0];
+        return double.TryParse(value, CultureInfo.InvariantCulture, out var v) ? v : null;
     }
 
     private async Task<object?> ScalarAsync(string sql, CancellationToken ct)

@@ -47,6 +47,9 @@ public sealed class FigureContext(BenchOptions options, HttpClient http, ICluste
         CancellationToken ct = default)
     {
         if (Probe is null) return await RunAsync(scenario, rate, duration, recorder, ct);
+        // An idle window first: what the service does without load is subtracted (CostPerRequest.From).
+        var idle = await Probe.TakeAsync(ct);
+        await Task.Delay(TimeSpan.FromSeconds(Options.IdleSeconds), ct);
         var before = await Probe.TakeAsync(ct);
         // A recorder pooling several runs already holds earlier ones: charge this run's answers only.
         var okBefore = recorder?.Successes ?? 0;
@@ -54,7 +57,7 @@ public sealed class FigureContext(BenchOptions options, HttpClient http, ICluste
         var cpu = Probe.TakeCpu();
         await Task.Delay(TimeSpan.FromSeconds(Options.SettleSeconds), ct);
         var after = await Probe.TakeAsync(ct);
-        result = result with { Cost = CostPerRequest.From(before, cpu, after, result.Requests - result.Errors - okBefore) };
+        result = result with { Cost = CostPerRequest.From(idle, before, cpu, after, result.Requests - result.Errors - okBefore) };
         if (recorder is null) Keep(result);
         return result;
     }
@@ -121,7 +124,8 @@ public sealed class FigureContext(BenchOptions options, HttpClient http, ICluste
         if (cost.Commits is { } commits) yield return new($"commits per {per}", commits, "commits");
         if (cost.Statements is { } statements) yield return new($"statements per {per} (pg_stat_statements)", statements, "statements");
         if (cost.WalBytes is { } wal) yield return new($"WAL bytes per {per} (pg_stat_wal)", wal, "B");
-        if (cost.GrainCalls is { } calls) yield return new($"grain calls per {per} (silos)", calls, "calls");
+        if (cost.GrainCalls is { } calls) yield return new($"grain calls per {per} (API + silos, caller side)", calls, "calls");
+        if (cost.StorageWrites is { } writes) yield return new($"grain state writes per {per}", writes, "writes");
         foreach (var (process, ms) in cost.CpuMs.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             yield return new($"CPU per {per}: {process}", ms, "ms CPU", health?.CpuMs.GetValueOrDefault(process), baselineWhat);

@@ -1,4 +1,5 @@
 using Herenow.Bench.Counters;
+using Herenow.Bench.Runner;
 
 namespace Herenow.Tests.Bench;
 
@@ -25,6 +26,25 @@ public sealed class CostCountersTests
         Assert.Equal(940, cost.WalBytes!.Value, precision: 6);
         Assert.Equal(4, cost.GrainCalls!.Value, precision: 6);
         Assert.Null(cost.Note);
+    }
+
+    [Fact]
+    public void The_idle_services_background_rate_is_subtracted()
+    {
+        // Idle for 2 s: 20 commits and 200 ms of silo CPU (10 commits/s, 100 ms/s). The run: 100 requests, CPU over
+        // 1 s, database counters over 3 s (with the settle time). Background then accounts for 30 commits and 100 ms.
+        static CostSnapshot At(double s, double siloMs, long commits) =>
+            new(new Dictionary<string, double> { ["silo"] = siloMs }, commits, null, null, null, null, null, Timestamp: BenchClock.TicksFromSeconds(s));
+        var idle = At(10, 1_000, 100);
+        var start = At(12, 1_200, 120);
+        var cpuEnd = At(13, 1_700, 0);
+        var end = At(15, 0, 1_150);
+
+        var cost = CostPerRequest.From(idle, start, cpuEnd, end, requests: 100);
+
+        Assert.Equal(10, cost.Commits!.Value, precision: 6);         // (1030 - 30) / 100
+        Assert.Equal(4, cost.CpuMs["silo"], precision: 6);           // (500 - 100) / 100
+        Assert.Equal(10.3, cost.Uncorrected!.Commits!.Value, precision: 6);
     }
 
     [Fact]
