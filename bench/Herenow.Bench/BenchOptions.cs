@@ -43,10 +43,13 @@ public sealed class BenchOptions
     public double CheckinStartRate { get; private set; } = 100;
 
     /// <summary>Pause after a counted step before the database counters are read again (statistics flush, left-over work).</summary>
-    public double SettleSeconds { get; private set; } = 2;
+    public double SettleSeconds { get; private set; } = 1;
 
-    /// <summary>Idle window before a counted step: the service's background rate over it is subtracted from the step's counters.</summary>
-    public double IdleSeconds { get; private set; } = 2;
+    /// <summary>A one-second window with at most this many commits counts as quiet (before and after a counted step).</summary>
+    public double QuietCommits { get; private set; } = 20;
+
+    /// <summary>The longest wait for a quiet window.</summary>
+    public double QuietMaxSeconds { get; private set; } = 30;
 
     /// <summary>The service's admin (metrics) port base: silo i serves /metrics on base + i (scripts/run.sh --admin-port).</summary>
     public int AdminPortBase { get; private set; }
@@ -117,7 +120,8 @@ public sealed class BenchOptions
                 case "--health-start-rate": o.HealthStartRate = Double(); break;
                 case "--checkin-start-rate": o.CheckinStartRate = Double(); break;
                 case "--settle-seconds": o.SettleSeconds = Double(); break;
-                case "--idle-seconds": o.IdleSeconds = Double(); break;
+                case "--quiet-commits": o.QuietCommits = Double(); break;
+                case "--quiet-max-seconds": o.QuietMaxSeconds = Double(); break;
                 case "--admin-port": o.AdminPortBase = Int(); break;
                 case "--grain-call-metric": o.GrainCallMetric = Value(); break;
                 case "--connections": o.MaxConnections = Int(); break;

@@ -117,7 +117,7 @@ public static class BenchProgram
             ["seed"] = FormattableString.Invariant($"{options.Users:N0} users × {options.FollowsPerUser} follows (Zipf), celebrities with {string.Join(" / ", options.Celebrities)} followers, {options.SeedCheckins:N0} seeded check-ins"),
             ["steps"] = FormattableString.Invariant($"{options.StepDuration.TotalSeconds} s, ×{options.StepFactor}; write p99 < {options.WriteP99Ms} ms, read p99 < {options.ReadP99Ms} ms"),
             ["sessions"] = options.SessionPool.ToString(CultureInfo.InvariantCulture) + " seeded users with bearer tokens",
-            ["generator"] = FormattableString.Invariant($"open loop, HTTP/1.1 keep-alive over raw sockets, up to {options.MaxConnections} connections, latency from each request's scheduled send time; counted steps settle {options.SettleSeconds} s before the database counters are read"),
+            ["generator"] = FormattableString.Invariant($"open loop, HTTP/1.1 keep-alive over raw sockets, up to {options.MaxConnections} connections, latency from each request's scheduled send time; counted steps: a quiet 1 s window before (background, subtracted), counters read again once the service is as quiet again (at most {options.QuietMaxSeconds} s)"),
         },
     };
 

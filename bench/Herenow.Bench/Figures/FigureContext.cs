@@ -39,27 +39,50 @@ public sealed class FigureContext(BenchOptions options, HttpClient http, ICluste
     }
 
     /// <summary>
-    /// A fixed-rate run with its per-request costs: counters before, CPU when the last answer arrived, database and
-    /// grain counters again after <see cref="BenchOptions.SettleSeconds"/> (PostgreSQL publishes each backend's
-    /// statistics within about a second of its last transaction; work a request leaves behind — fan-out — lands too).
+    /// A fixed-rate run with its per-request costs: a quiet one-second window before it (its rates are the idle
+    /// service's background), the run, then one-second windows until the service is as quiet as before (bounded), so
+    /// the work requests leave behind (fan-out, statistics PostgreSQL publishes up to a second late) is charged to
+    /// them; the background rate times the measured span is subtracted.
     /// </summary>
     public async Task<RunResult> CountedRunAsync(Scenario scenario, double rate, TimeSpan duration, LatencyRecorder? recorder = null,
         CancellationToken ct = default)
     {
         if (Probe is null) return await RunAsync(scenario, rate, duration, recorder, ct);
-        // An idle window first: what the service does without load is subtracted (CostPerRequest.From).
-        var idle = await Probe.TakeAsync(ct);
-        await Task.Delay(TimeSpan.FromSeconds(Options.IdleSeconds), ct);
-        var before = await Probe.TakeAsync(ct);
+        // A quiet one-second window first (work left over from earlier steps drained): its rates are the idle
+        // service's background, subtracted from the step (CostPerRequest.From).
+        var (idle, before) = await QuietWindowAsync(null, ct);
         // A recorder pooling several runs already holds earlier ones: charge this run's answers only.
         var okBefore = recorder?.Successes ?? 0;
         var result = await Runner.RunAsync(scenario, rate, duration, recorder, ct);
-        var cpu = Probe.TakeCpu();
+        // Then until the service is quiet again, so the work a request leaves behind (fan-out) is charged to it.
         await Task.Delay(TimeSpan.FromSeconds(Options.SettleSeconds), ct);
-        var after = await Probe.TakeAsync(ct);
-        result = result with { Cost = CostPerRequest.From(idle, before, cpu, after, result.Requests - result.Errors - okBefore) };
+        var (_, after) = await QuietWindowAsync(idle.Commits is { } c0 && before.Commits is { } c1 ? c1 - c0 : null, ct);
+        result = result with { Cost = CostPerRequest.From(idle, before, after, after, result.Requests - result.Errors - okBefore) };
         if (recorder is null) Keep(result);
         return result;
+    }
+
+    /// <summary>
+    /// One-second windows until one has at most <see cref="BenchOptions.QuietCommits"/> commits (or, after a step, no
+    /// more than the idle window before it had, plus 20%), at most <see cref="BenchOptions.QuietMaxSeconds"/>.
+    /// </summary>
+    private async Task<(CostSnapshot Start, CostSnapshot End)> QuietWindowAsync(long? idleCommits, CancellationToken ct)
+    {
+        var start = await Probe!.TakeAsync(ct);
+        var deadline = BenchClock.Now + BenchClock.TicksFromSeconds(Options.QuietMaxSeconds);
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            var end = await Probe.TakeAsync(ct);
+            var commits = end.Commits - start.Commits;
+            var limit = Math.Max(Options.QuietCommits, (idleCommits ?? 0) * 1.2);
+            if (commits is null || commits <= limit || BenchClock.Now > deadline)
+            {
+                if (commits > limit) Console.WriteLine(FormattableString.Invariant($"      (not quiet after {Options.QuietMaxSeconds} s: {commits} commits/s)"));
+                return (start, end);
+            }
+            start = end;
+        }
     }
 
     public void Keep(RunResult result)
