@@ -39,6 +39,9 @@ public sealed class BenchOptions
     /// <summary>Where the /health/live baseline search starts (×<see cref="StepFactor"/> per step).</summary>
     public double HealthStartRate { get; private set; } = 2_000;
 
+    /// <summary>After the health search, one short step offering this rate: the answered rate is the throughput ceiling (0: skip).</summary>
+    public double SaturationRate { get; private set; } = 30_000;
+
     /// <summary>Where figure 1's search starts.</summary>
     public double CheckinStartRate { get; private set; } = 100;
 
@@ -119,6 +122,7 @@ public sealed class BenchOptions
                 case "--seed-parallelism": o.SeedParallelism = Int(); break;
                 case "--health-start-rate": o.HealthStartRate = Double(); break;
                 case "--checkin-start-rate": o.CheckinStartRate = Double(); break;
+                case "--saturation-rate": o.SaturationRate = Double(); break;
                 case "--settle-seconds": o.SettleSeconds = Double(); break;
                 case "--quiet-commits": o.QuietCommits = Double(); break;
                 case "--quiet-max-seconds": o.QuietMaxSeconds = Double(); break;
