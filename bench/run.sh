@@ -9,12 +9,12 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 . bench/lib/service.sh
-ONLY="memory,checkins,home,global,nearby,fanout,mix,silos"
+ONLY="health,checkins,home,global,nearby,fanout,mix,history,silos,memory"
 usage() {
   cat <<USAGE
 usage: bench/run.sh [--quick] [--only LIST] [--data-dir DIR] [--port P] [--pg-port P] [-- harness options]
   --quick        small seed (2k users, at most 1k followers) and 2 s steps: minutes, for trying it out
-  --only LIST    comma-separated figures: memory,checkins,home,global,nearby,fanout,mix,silos (default: all)
+  --only LIST    comma-separated figures: health,checkins,home,global,nearby,fanout,mix,history,silos,memory (default: all)
   --data-dir DIR the bench's own PostgreSQL data, logs and pids (default .data/bench; seeded data is kept and reused)
   --port P       API port (default 5180); --pg-port P PostgreSQL port (default 55532)
   --out DIR      add the selected figures to an existing run's results (e.g. to redo one that failed)
@@ -59,10 +59,10 @@ scripts/import-places.sh
 echo "seeding (grain calls)..."
 harness seed
 wait_reminders_drained 360
-# A fresh silo: the memory figure must see users that are not active yet.
+# A fresh silo after seeding: the figures must not measure the seeding's left-over work.
 start_service 1
 wait_quiet 70 240
-HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v '^silos$' | paste -sd, - || true)
+HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v -e '^silos$' -e '^memory$' | paste -sd, - || true)
 # Figure 7 compares against figure 1 on one silo, so it needs that run too (unless the run being added to has it).
 if has silos && ! has checkins && [ -z "${APPEND_TO:-}" ]; then HARNESS_ONLY=${HARNESS_ONLY:+$HARNESS_ONLY,}checkins; fi
 mkdir -p "$OUT"
@@ -73,6 +73,13 @@ if has silos; then
   start_service 3
   wait_quiet 70 240
   harness run --only checkins --variant 3-silos --append --out "$OUT" --commit "$COMMIT"
+fi
+# Memory last, on a fresh single silo (the users must not be active yet), so 100k idle grains skew nothing else.
+if has memory; then
+  start_service 1
+  wait_quiet 70 240
+  APPEND_MEM=(--append); [ -z "$HARNESS_ONLY" ] && ! has silos && [ -z "${APPEND_TO:-}" ] && APPEND_MEM=()
+  harness run --only memory "${APPEND_MEM[@]}" --out "$OUT" --commit "$COMMIT"
 fi
 stop_service
 # latest.md sits one directory up: point its chart link into the run's directory.

@@ -8,7 +8,7 @@ namespace Herenow.Bench;
 /// </summary>
 public sealed class BenchOptions
 {
-    public static readonly string[] AllFigures = ["memory", "checkins", "home", "global", "nearby", "fanout", "mix"];
+    public static readonly string[] AllFigures = ["health", "checkins", "home", "global", "nearby", "fanout", "mix", "history", "memory"];
 
     public string Verb { get; private set; } = "run";
     public bool Quick { get; private set; }
@@ -35,6 +35,40 @@ public sealed class BenchOptions
     public int FanoutSample { get; private set; } = 200;
     public int MemoryGrains { get; private set; }
     public int SeedParallelism { get; private set; } = 64;
+
+    /// <summary>Where the /health/live baseline search starts (×<see cref="StepFactor"/> per step).</summary>
+    public double HealthStartRate { get; private set; } = 2_000;
+
+    /// <summary>After the health search, one short step offering this rate: the answered rate is the throughput ceiling (0: skip).</summary>
+    public double SaturationRate { get; private set; } = 30_000;
+
+    /// <summary>Where figure 1's search starts.</summary>
+    public double CheckinStartRate { get; private set; } = 100;
+
+    /// <summary>Pause after a counted step before the database counters are read again (statistics flush, left-over work).</summary>
+    public double SettleSeconds { get; private set; } = 1;
+
+    /// <summary>A one-second window with at most this many commits counts as quiet (before and after a counted step).</summary>
+    public double QuietCommits { get; private set; } = 20;
+
+    /// <summary>The longest wait for a quiet window.</summary>
+    public double QuietMaxSeconds { get; private set; } = 30;
+
+    /// <summary>The service's admin (metrics) port base: silo i serves /metrics on base + i (scripts/run.sh --admin-port).</summary>
+    public int AdminPortBase { get; private set; }
+
+    /// <summary>The Prometheus series summed for grain calls (a histogram's _count: one per call).</summary>
+    public string GrainCallMetric { get; private set; } = "orleans_app_requests_latency_milliseconds_count";
+
+    /// <summary>The most keep-alive connections one open-loop run may open.</summary>
+    public int MaxConnections { get; private set; } = 512;
+
+    // The history figure: one author with this many earlier check-ins against a new author.
+    public int HistoryCheckins { get; private set; } = 10_000;
+    public double HistoryRate { get; private set; } = 5;
+    public double HistorySeedSeconds { get; private set; } = 600;
+    public TimeSpan HistoryRound { get; private set; }
+    public int HistoryRounds { get; private set; }
 
     // The load verb (profiling): one scenario at one fixed rate.
     public string Scenario { get; private set; } = "checkins";
@@ -86,6 +120,20 @@ public sealed class BenchOptions
                 case "--fanout-sample": o.FanoutSample = Int(); break;
                 case "--memory-grains": o.MemoryGrains = Int(); break;
                 case "--seed-parallelism": o.SeedParallelism = Int(); break;
+                case "--health-start-rate": o.HealthStartRate = Double(); break;
+                case "--checkin-start-rate": o.CheckinStartRate = Double(); break;
+                case "--saturation-rate": o.SaturationRate = Double(); break;
+                case "--settle-seconds": o.SettleSeconds = Double(); break;
+                case "--quiet-commits": o.QuietCommits = Double(); break;
+                case "--quiet-max-seconds": o.QuietMaxSeconds = Double(); break;
+                case "--admin-port": o.AdminPortBase = Int(); break;
+                case "--grain-call-metric": o.GrainCallMetric = Value(); break;
+                case "--connections": o.MaxConnections = Int(); break;
+                case "--history-checkins": o.HistoryCheckins = Int(); break;
+                case "--history-rate": o.HistoryRate = Double(); break;
+                case "--history-seed-seconds": o.HistorySeedSeconds = Double(); break;
+                case "--history-seconds": o.HistoryRound = TimeSpan.FromSeconds(Double()); break;
+                case "--history-rounds": o.HistoryRounds = Int(); break;
                 case "--scenario": o.Scenario = Value(); break;
                 case "--rate": o.LoadRate = Double(); break;
                 case "--seconds": o.LoadDuration = TimeSpan.FromSeconds(Double()); break;
@@ -110,6 +158,8 @@ public sealed class BenchOptions
         StepDuration = TimeSpan.FromSeconds(Quick ? 2 : 10);
         FanoutPosts = Quick ? 3 : 7;
         MemoryGrains = Quick ? 2_000 : 100_000;
+        HistoryRound = TimeSpan.FromSeconds(Quick ? 4 : 10);
+        HistoryRounds = Quick ? 2 : 3;
     }
 
     public string Profile => Quick ? "quick" : "full";

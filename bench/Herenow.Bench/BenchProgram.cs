@@ -1,4 +1,5 @@
 using System.Globalization;
+using Herenow.Bench.Counters;
 using Herenow.Bench.Figures;
 using Herenow.Bench.Reporting;
 using Herenow.Bench.Scenarios;
@@ -72,9 +73,10 @@ public static class BenchProgram
     {
         var figures = new IFigure[]
         {
-            // Memory first: it needs a silo in which the users are not active yet.
-            new MemoryFigure(), SearchFigure.Checkins(), SearchFigure.Home(), new GlobalUnderWriteLoadFigure(),
-            SearchFigure.Nearby(), new FanoutFigure(), new MixFigure(),
+            // Memory last: activating 100k users must not weigh on the other figures (bench/run.sh also restarts the
+            // service for it, so it sees a silo in which the users are not active yet).
+            SearchFigure.Health(), SearchFigure.Checkins(), SearchFigure.Home(), new GlobalUnderWriteLoadFigure(),
+            SearchFigure.Nearby(), new FanoutFigure(), new MixFigure(), new HistoryFigure(), new MemoryFigure(),
         }.Where(f => options.Only.Contains(f.Id)).ToList();
         var jsonPath = Path.Combine(options.OutDir, "results.json");
         var report = (options.Append ? await JsonReport.ReadAsync(jsonPath) : null) ?? NewReport(options);
@@ -84,7 +86,10 @@ public static class BenchProgram
         using var http = NewHttpClient(options.BaseUrl);
         var pool = SeedPlan.SessionPool(options.Users, options.SessionPool);
         var sessions = await SessionMinter.MintAsync(cluster.Client, pool, options.SeedParallelism, ct);
-        var context = new FigureContext(options, http, cluster.Client, new BenchData(places, sessions), report.TimeOffset);
+        await using var probe = await CostProbe.StartAsync(options.Postgres, options.RunDir, options.AdminPortBase, options.GrainCallMetric, ct);
+        Console.WriteLine($"counters: {probe.Describe}");
+        report.Settings["counters"] = probe.Describe;
+        var context = new FigureContext(options, http, cluster.Client, new BenchData(places, sessions), report.TimeOffset, probe);
 
         foreach (var figure in figures)
         {
@@ -112,6 +117,7 @@ public static class BenchProgram
             ["seed"] = FormattableString.Invariant($"{options.Users:N0} users × {options.FollowsPerUser} follows (Zipf), celebrities with {string.Join(" / ", options.Celebrities)} followers, {options.SeedCheckins:N0} seeded check-ins"),
             ["steps"] = FormattableString.Invariant($"{options.StepDuration.TotalSeconds} s, ×{options.StepFactor}; write p99 < {options.WriteP99Ms} ms, read p99 < {options.ReadP99Ms} ms"),
             ["sessions"] = options.SessionPool.ToString(CultureInfo.InvariantCulture) + " seeded users with bearer tokens",
+            ["generator"] = FormattableString.Invariant($"open loop, HTTP/1.1 keep-alive over raw sockets, up to {options.MaxConnections} connections, latency from each request's scheduled send time; counted steps: a quiet 1 s window before (background, subtracted), counters read again once the service is as quiet again (at most {options.QuietMaxSeconds} s)"),
         },
     };
 

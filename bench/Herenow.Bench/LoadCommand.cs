@@ -14,7 +14,6 @@ public static class LoadCommand
     {
         var places = await PlaceCatalog.LoadAsync(postgres, ct);
         await using var cluster = await ClusterConnection.ConnectAsync(postgres, options.ClusterId, ct);
-        using var http = BenchProgram.NewHttpClient(options.BaseUrl);
         var pool = SeedPlan.SessionPool(options.Users, options.SessionPool);
         var data = new BenchData(places, await SessionMinter.MintAsync(cluster.Client, pool, options.SeedParallelism, ct));
         var scenario = options.Scenario switch
@@ -26,7 +25,8 @@ public static class LoadCommand
             "health" => ApiScenarios.HealthLive(),
             _ => throw new ArgumentException($"unknown --scenario {options.Scenario} (checkins, home, global, nearby, health)"),
         };
-        var result = await new FixedRateRunner(http).RunAsync(scenario, options.LoadRate, options.LoadDuration, ct);
+        var result = await new FixedRateRunner(new RawHttpTarget(new Uri(options.BaseUrl)), new RunnerOptions { MaxConnections = options.MaxConnections })
+            .RunAsync(scenario, options.LoadRate, options.LoadDuration, stop: ct);
         Console.WriteLine(result.Summary);
         return 0;
     }

@@ -35,6 +35,8 @@ free_port() {
 }
 
 # pg_start DATA_DIR PORT LOG_FILE: initialise DATA_DIR on first use, then start the server on 127.0.0.1:PORT.
+# HERENOW_PG_EXTRA_OPTIONS (opt-in, unset by default): more server options, e.g. the bench's
+# "-c shared_preload_libraries=pg_stat_statements".
 pg_start() {
   local data=$1 port=$2 log=$3
   mkdir -p "$data"
@@ -48,7 +50,7 @@ pg_start() {
     pg_as_owner "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C >/dev/null || return 1
   fi
   pg_as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c max_connections=400 -c timezone=UTC" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c max_connections=400 -c timezone=UTC${HERENOW_PG_EXTRA_OPTIONS:+ $HERENOW_PG_EXTRA_OPTIONS}" \
     start >/dev/null || { echo "error: PostgreSQL did not start; see $log" >&2; return 1; }
 }
 

@@ -29,7 +29,7 @@ public sealed class GlobalUnderWriteLoadFigure : IFigure
         Console.WriteLine(FormattableString.Invariant($"background: POST /api/v1/checkins at {writeRate:F0}/s"));
         using var stopWrites = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Long enough for any search; cancelled as soon as the search ends.
-        var writes = context.RunAsync(ApiScenarios.PostCheckin(context.Data), writeRate, TimeSpan.FromHours(1), stopWrites.Token);
+        var writes = context.RunAsync(ApiScenarios.PostCheckin(context.Data), writeRate, TimeSpan.FromHours(1), stop: stopWrites.Token);
         var found = await context.SearchAsync(ApiScenarios.GlobalFeed(), context.Search(context.Options.Quick ? 20 : 50, p99));
         await stopWrites.CancelAsync();
         var background = await writes;

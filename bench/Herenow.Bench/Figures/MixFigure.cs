@@ -25,7 +25,7 @@ public sealed class MixFigure : IFigure
             (ApiScenarios.PostCheckin(data), 10), (ApiScenarios.HealthLive(), 5),
         ]);
         var duration = context.Options.StepDuration * 2;
-        var runner = new ClosedLoopRunner(context.Http);
+        var runner = new ClosedLoopRunner(context.Target);
         var baseline = await runner.RunAsync(_ => ApiScenarios.HealthLive(), "GET /health/live (closed loop)", Workers, duration, ct);
         context.Keep(baseline);
         Console.WriteLine($"  {baseline.Summary}");

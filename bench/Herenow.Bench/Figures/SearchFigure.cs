@@ -13,8 +13,12 @@ public sealed class SearchFigure(string id, string title, Func<FigureContext, Sc
 {
     public string Id { get; } = id;
 
+    /// <summary>The baseline itself as a figure: how far the harness drives the bare HTTP path, and what a request costs.</summary>
+    public static SearchFigure Health() => new("health", "0. Baseline: GET /health/live",
+        _ => ApiScenarios.HealthLive(), o => o.WriteP99Ms, o => o.HealthStartRate);
+
     public static SearchFigure Checkins() => new("checkins", "1. Durable check-ins (POST /api/v1/checkins)",
-        c => ApiScenarios.PostCheckin(c.Data), o => o.WriteP99Ms, o => o.Quick ? 10 : 20);
+        c => ApiScenarios.PostCheckin(c.Data), o => o.WriteP99Ms, o => o.CheckinStartRate);
 
     public static SearchFigure Home() => new("home", "2. Home feed (GET /api/v1/feeds/home, limit 20)",
         c => ApiScenarios.HomeFeed(c.Data), o => o.ReadP99Ms, o => o.Quick ? 20 : 50);
@@ -28,11 +32,31 @@ public sealed class SearchFigure(string id, string title, Func<FigureContext, Sc
         var p99 = threshold(context.Options);
         var limit = p99.ToString(CultureInfo.InvariantCulture) + " ms";
         var baseline = await context.BaselineAsync(p99);
-        var found = await context.SearchAsync(scenario(context), context.Search(startRate(context.Options), p99));
+        var found = Id == "health" ? baseline : await context.SearchAsync(scenario(context), context.Search(startRate(context.Options), p99), counted: true);
         if (Id == "checkins") context.CheckinRate = found.Found?.TargetRate;
-        var method = FormattableString.Invariant(
-            $"Fixed-rate (open-loop) steps of {context.Options.StepDuration.TotalSeconds} s from {found.Options.StartRate}/s, ×{found.Options.Factor} per step, until p99 ≥ {limit} or errors > 1% (stopped: {found.StopReason}). Latency counts from each request's scheduled send time. Users are seeded accounts with bearer tokens; check-ins go to popular real places (Zipf over the GeoNames cities), a few hundred metres away. Baseline: the same search on /health/live (stopped: {baseline.StopReason}).");
+        string method = FormattableString.Invariant(
+            $"Fixed-rate (open-loop) steps of {context.Options.StepDuration.TotalSeconds} s from {found.Options.StartRate}/s, ×{found.Options.Factor} per step, until p99 ≥ {limit} or errors > 1% (stopped: {found.StopReason}). Latency counts from each request's scheduled send time. Users are seeded accounts with bearer tokens; check-ins go to popular real places (Zipf over the GeoNames cities), a few hundred metres away. Baseline: the same search on /health/live (stopped: {baseline.StopReason}). Per-request counters: deltas around the reported step (see the steps table for every step).");
+        var saturation = Id == "health" && context.Options.SaturationRate > 0
+            ? await context.RunAsync(ApiScenarios.HealthLive() with { Name = "GET /health/live (saturation)" }, context.Options.SaturationRate, TimeSpan.FromSeconds(3), stop: ct)
+            : null;
+        if (saturation is not null) Console.WriteLine($"  {saturation.Summary}");
+        if (Id == "health")
+        {
+            method = FormattableString.Invariant(
+                $"Fixed-rate (open-loop) steps of {context.Options.StepDuration.TotalSeconds} s from {found.Options.StartRate}/s, ×{found.Options.Factor} per step, until p99 ≥ {limit} or errors > 1% (stopped: {found.StopReason}), on the harness's raw-socket HTTP/1.1 client. This is the ceiling every other figure is divided by: if it is low, the client (or the host) is the limit, not the feature. 'Send lag' in the steps is how late the generator itself sent (already inside the latencies).");
+        }
+        var per = Id == "checkins" ? "check-in" : "request";
+        var metrics = FigureContext.SearchMetrics(found, baseline, limit, per);
+        var steps = Id == "health" ? FigureContext.Steps(baseline) : FigureContext.Steps(baseline, found);
+        if (saturation is not null)
+        {
+            // Offered far more than the host can answer: the answered rate is the throughput ceiling of server and
+            // client together (latency then measures the queue, from the schedule, as it should).
+            metrics.Insert(1, new Metric(FormattableString.Invariant($"answered when offered {saturation.TargetRate:F0}/s for 3 s (throughput ceiling)"), saturation.AchievedRate, "/s"));
+            steps.Add(StepSummary.From(saturation));
+            method += FormattableString.Invariant($" Then one 3 s step offering {saturation.TargetRate:F0}/s (--saturation-rate): its answered rate is the throughput ceiling of server and client together on this host, whatever the p99.");
+        }
         return new FigureResult(Id + (context.Options.Variant is null ? "" : "-" + context.Options.Variant), title + context.Suffix, method,
-            FigureContext.SearchMetrics(found, baseline, limit), FigureContext.Steps(baseline, found), start, context.Now);
+            metrics, steps, start, context.Now);
     }
 }

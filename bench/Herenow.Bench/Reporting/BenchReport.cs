@@ -14,10 +14,12 @@ public sealed record Metric(string Name, double Value, string Unit, double? Base
 
 /// <summary>A step of a run, without its per-second points (those are in <see cref="BenchReport.Timeline"/>).</summary>
 public sealed record StepSummary(string Name, double? TargetRate, double AchievedRate, double P50Ms, double P90Ms,
-    double P99Ms, double MaxMs, long Requests, long Errors, IReadOnlyDictionary<string, long> Statuses)
+    double P99Ms, double MaxMs, long Requests, long Errors, IReadOnlyDictionary<string, long> Statuses,
+    double SendLagP99Ms = 0, int Connections = 0, Counters.CostPerRequest? Cost = null)
 {
     public static StepSummary From(RunResult r) =>
-        new(r.Name, r.TargetRate, r.AchievedRate, r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs, r.Requests, r.Errors, r.Statuses);
+        new(r.Name, r.TargetRate, r.AchievedRate, r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs, r.Requests, r.Errors, r.Statuses,
+            r.SendLagP99Ms, r.Connections, r.Cost);
 }
 
 public sealed record FigureResult(string Id, string Title, string Method, List<Metric> Metrics, List<StepSummary> Steps,

@@ -18,6 +18,8 @@ public static class MarkdownReport
         md.AppendLine();
         md.AppendLine("Every figure is an absolute number and a ratio to a baseline measured in the same run: `GET /health/live` of the");
         md.AppendLine("same API process, found with the same method and threshold. Client, API, silo(s) and PostgreSQL share this host.");
+        md.AppendLine("Counts per request (commits, statements, WAL bytes, grain calls, CPU ms per process) are deltas of cumulative");
+        md.AppendLine("counters around the reported fixed-rate step divided by its successful requests: noise on the host moves them little.");
         md.AppendLine();
         md.AppendLine("| Figure | Metric | Value | Baseline | Ratio |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: |");
@@ -42,11 +44,11 @@ public static class MarkdownReport
             md.AppendLine(figure.Method);
             if (figure.Steps.Count == 0) continue;
             md.AppendLine();
-            md.AppendLine("| Run | Target /s | Achieved /s | p50 ms | p90 ms | p99 ms | max ms | Requests | Errors |");
-            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            md.AppendLine("| Run | Target /s | Achieved /s | p50 ms | p90 ms | p99 ms | max ms | Requests | Errors | Send lag p99 ms | Conns | Per request (counted steps) |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             foreach (var s in figure.Steps)
             {
-                Line($"| {s.Name} | {(s.TargetRate is { } t ? t.ToString("F0", CultureInfo.InvariantCulture) : "closed")} | {s.AchievedRate:F0} | {s.P50Ms:F2} | {s.P90Ms:F2} | {s.P99Ms:F2} | {s.MaxMs:F1} | {s.Requests} | {s.Errors} |");
+                Line($"| {s.Name} | {(s.TargetRate is { } t ? t.ToString("F0", CultureInfo.InvariantCulture) : "closed")} | {s.AchievedRate:F0} | {s.P50Ms:F2} | {s.P90Ms:F2} | {s.P99Ms:F2} | {s.MaxMs:F1} | {s.Requests} | {s.Errors} | {s.SendLagP99Ms:F2} | {s.Connections} | {s.Cost?.Summary ?? ""} |");
             }
         }
         return md.ToString();
@@ -57,6 +59,9 @@ public static class MarkdownReport
         "/s" => value.ToString("F0", CultureInfo.InvariantCulture) + " /s",
         "ms" => value.ToString(value < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms",
         "" => value.ToString("F2", CultureInfo.InvariantCulture),
+        "ms CPU" => value.ToString("F3", CultureInfo.InvariantCulture) + " ms CPU",
+        "commits" or "statements" or "calls" or "writes" => value.ToString("F2", CultureInfo.InvariantCulture) + " " + unit,
+        "B" => value.ToString("F0", CultureInfo.InvariantCulture) + " B",
         _ => value.ToString("F1", CultureInfo.InvariantCulture) + " " + unit,
     };
 }

@@ -1,45 +1,42 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
+using System.Text.Json;
 using Herenow.Bench.Seeding;
 
 namespace Herenow.Bench.Scenarios;
 
 /// <summary>
-/// The requests the figures send. Random.Shared: builders run on the dispatch loop and on closed-loop workers at once.
+/// The requests the figures send. Random.Shared: builders run on many connections at once.
 /// </summary>
 public static class ApiScenarios
 {
     /// <summary>The baseline: a trivial endpoint of the same API process, no cluster or database involved.</summary>
-    public static Scenario HealthLive() => new("GET /health/live", _ => new HttpRequestMessage(HttpMethod.Get, "/health/live"));
+    public static Scenario HealthLive() => Scenario.Constant("GET /health/live", new BenchRequest("GET", "/health/live"));
 
     /// <summary>A durable check-in by a random pooled user at a popular real place, a few hundred metres from it.</summary>
-    public static Scenario PostCheckin(BenchData data) => new("POST /api/v1/checkins", _ =>
+    public static Scenario PostCheckin(BenchData data) =>
+        new("POST /api/v1/checkins", _ => Checkin(data, data.AnyToken(Random.Shared), "bench"), status => status == 201);
+
+    /// <summary>Check-ins by one author (its token), for the history figure.</summary>
+    public static Scenario PostCheckinAs(string name, BenchData data, string token) =>
+        new(name, _ => Checkin(data, token, "history"), status => status == 201);
+
+    private static BenchRequest Checkin(BenchData data, string token, string shout)
     {
         var random = Random.Shared;
         var place = data.Places.Popular(random);
         var (lat, lon) = PlaceCatalog.Near(place, random);
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/checkins")
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
-            Content = JsonContent.Create(new Dictionary<string, object>
-            {
-                ["place_id"] = place.Id, ["latitude"] = lat, ["longitude"] = lon, ["accuracy_m"] = 25,
-                ["shout"] = "bench", ["visibility"] = "public",
-            }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", data.AnyToken(random));
-        return request;
-    }, r => r.StatusCode == HttpStatusCode.Created);
+            ["place_id"] = place.Id, ["latitude"] = lat, ["longitude"] = lon, ["accuracy_m"] = 25,
+            ["shout"] = shout, ["visibility"] = "public",
+        });
+        return new BenchRequest("POST", "/api/v1/checkins", token, body);
+    }
 
-    public static Scenario HomeFeed(BenchData data) => new("GET /api/v1/feeds/home", _ =>
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/feeds/home?limit=20");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", data.AnyToken(Random.Shared));
-        return request;
-    });
+    public static Scenario HomeFeed(BenchData data) =>
+        new("GET /api/v1/feeds/home", _ => new BenchRequest("GET", "/api/v1/feeds/home?limit=20", data.AnyToken(Random.Shared)));
 
-    public static Scenario GlobalFeed() => new("GET /api/v1/feeds/global", _ => new HttpRequestMessage(HttpMethod.Get, "/api/v1/feeds/global?limit=20"));
+    public static Scenario GlobalFeed() => Scenario.Constant("GET /api/v1/feeds/global", new BenchRequest("GET", "/api/v1/feeds/global?limit=20"));
 
     /// <summary>Nearby search at a random real city's coordinates, radius 5-20 km.</summary>
     public static Scenario Nearby(BenchData data) => new("GET /api/v1/places/nearby", _ =>
@@ -47,7 +44,7 @@ public static class ApiScenarios
         var random = Random.Shared;
         var city = data.Places.Any(random);
         var radius = 5_000 + random.Next(15_001);
-        return new HttpRequestMessage(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture,
+        return new BenchRequest("GET", string.Create(CultureInfo.InvariantCulture,
             $"/api/v1/places/nearby?latitude={city.Latitude:F5}&longitude={city.Longitude:F5}&radius_m={radius}"));
     });
 }

@@ -1,18 +1,18 @@
 using System.Diagnostics;
-using System.Net;
 using Herenow.Bench.Runner;
 using Herenow.Bench.Scenarios;
 
 namespace Herenow.Tests.Bench;
 
 /// <summary>
-/// The fixed-rate runner must not suffer coordinated omission: requests go out on schedule whatever the server does,
-/// and latency counts from each request's intended send time. The bounds asserted here follow from the schedule and
-/// the fake handlers' minimum delays, not from how fast this machine is.
+/// The fixed-rate runner must not suffer coordinated omission: requests are released on schedule whatever the server
+/// does, and latency counts from each request's scheduled send time. The runner is driven here through fake
+/// connections (no network), whose delays make the expected latencies follow from the schedule alone: the bounds
+/// asserted are lower bounds implied by the schedule and the fakes' minimum delays, not by how fast this machine is.
 /// </summary>
 public sealed class OpenLoopSchedulingTests
 {
-    private static Scenario Get => new("GET /", _ => new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/"));
+    private static readonly Scenario Get = Scenario.Constant("GET /", new BenchRequest("GET", "/"));
 
     [Fact]
     public void Intended_send_times_follow_the_rate_from_the_start()
@@ -31,69 +31,131 @@ public sealed class OpenLoopSchedulingTests
     [Fact]
     public void Latency_counts_from_the_intended_time_not_the_actual_send()
     {
-        // Intended at t=0, actually sent 300 ms late, answered 10 ms after sending: 310 ms, not 10 ms.
-        var intended = 0L;
-        var completed = BenchClock.TicksFromSeconds(0.310);
-        Assert.Equal(310, BenchClock.ToMilliseconds(OpenLoopSchedule.LatencyTicks(intended, completed)), precision: 3);
+        // Scheduled at t=0, actually sent 300 ms late, answered 10 ms after sending: 310 ms, not 10 ms.
+        var recorder = new LatencyRecorder("x");
+        recorder.Record(since: 0, sent: BenchClock.TicksFromSeconds(0.300), BenchClock.TicksFromSeconds(0.310), ok: true, "200");
+        var result = recorder.ToResult("fixed-rate", 1);
+
+        Assert.InRange(result.P50Ms, 309, 311);
+        Assert.InRange(result.SendLagP50Ms, 295, 305);
+        Assert.Equal(310, BenchClock.ToMilliseconds(OpenLoopSchedule.LatencyTicks(0, BenchClock.TicksFromSeconds(0.310))), precision: 3);
     }
 
     [Fact]
-    public async Task A_dispatcher_held_up_by_slow_sends_charges_the_delay_to_latency()
+    public async Task Requests_waiting_for_a_busy_connection_are_charged_the_wait()
     {
-        // Every send blocks its caller for 100 ms: 10 requests meant for 0..450 ms cannot all be sent before
-        // 1000 ms, so the last one's latency, from its intended 450 ms, is at least 550 ms, though each request
-        // itself "takes" only 100 ms. A runner measuring from the actual send would report about 100 ms.
-        using var client = new HttpMessageInvoker(new BlockingHandler(TimeSpan.FromMilliseconds(100)));
-        var result = await new FixedRateRunner(client).RunAsync(Get, rate: 20, TimeSpan.FromSeconds(0.5));
+        // One connection, every answer takes 100 ms: 10 requests scheduled over 0..450 ms cannot all be answered
+        // before 1000 ms, so the last one's latency, from its scheduled 450 ms, is at least 550 ms, though each
+        // exchange itself takes 100 ms. A generator measuring from the actual send would report about 100 ms.
+        var target = new FakeTarget(ct => Task.Delay(100, ct));
+        var result = await new FixedRateRunner(target, new RunnerOptions { MaxConnections = 1 })
+            .RunAsync(Get, rate: 20, TimeSpan.FromSeconds(0.5));
 
         Assert.Equal(10, result.Requests);
         Assert.Equal(0, result.Errors);
-        Assert.True(result.MaxMs >= 540, $"max {result.MaxMs} ms should include the dispatcher's lateness");
+        Assert.Equal(1, target.Opened);
+        Assert.True(result.MaxMs >= 540, $"max {result.MaxMs} ms should include the wait for the connection");
+        Assert.True(result.SendLagP99Ms >= 400, $"send lag p99 {result.SendLagP99Ms} ms should show the late sends");
     }
 
     [Fact]
     public async Task Requests_go_out_on_schedule_while_earlier_ones_are_unanswered()
     {
-        // The first request is answered only after all ten have arrived: an open loop gets there, a closed loop
-        // (waiting for each answer) would not. Its latency then spans at least the schedule's 450 ms.
-        var handler = new StallFirstHandler(expected: 10);
-        using var client = new HttpMessageInvoker(handler);
-        var result = await new FixedRateRunner(client, new RunnerOptions { RequestTimeout = TimeSpan.FromSeconds(20) })
-            .RunAsync(Get, rate: 20, TimeSpan.FromSeconds(0.5));
-
-        Assert.True(handler.AllArrivedWhileFirstWasPending);
-        Assert.Equal(10, result.Requests);
-        Assert.Equal(0, result.Errors);
-        Assert.True(result.MaxMs >= 440, $"max {result.MaxMs} ms should span the schedule");
-    }
-
-    private sealed class BlockingHandler(TimeSpan delay) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Thread.Sleep(delay);
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
-        }
-    }
-
-    private sealed class StallFirstHandler(int expected) : HttpMessageHandler
-    {
-        private readonly TaskCompletionSource allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int arrived;
-
-        public bool AllArrivedWhileFirstWasPending { get; private set; }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        // The first request is answered only after all ten have arrived: an open loop gets there (it opens more
+        // connections while one is busy), a closed loop (waiting for each answer) would not. The first one's
+        // latency then spans at least the schedule's 450 ms.
+        var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        var firstSawAll = false;
+        var target = new FakeTarget(async ct =>
         {
             var n = Interlocked.Increment(ref arrived);
-            if (n == expected) allArrived.TrySetResult();
+            if (n == 10) allArrived.TrySetResult();
             if (n == 1)
             {
                 // Bounded: if the runner waited for this answer, the test fails after 10 s instead of hanging.
-                var completed = await Task.WhenAny(allArrived.Task, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
-                AllArrivedWhileFirstWasPending = completed == allArrived.Task;
+                firstSawAll = await Task.WhenAny(allArrived.Task, Task.Delay(TimeSpan.FromSeconds(10), ct)) == allArrived.Task;
             }
-            return new HttpResponseMessage(HttpStatusCode.OK);
+        });
+        var result = await new FixedRateRunner(target, new RunnerOptions { RequestTimeout = TimeSpan.FromSeconds(20) })
+            .RunAsync(Get, rate: 20, TimeSpan.FromSeconds(0.5));
+
+        Assert.True(firstSawAll);
+        Assert.Equal(10, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.True(result.MaxMs >= 440, $"max {result.MaxMs} ms should span the schedule");
+        Assert.True(target.Opened >= 2, "a second connection must have been opened while the first was busy");
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_costs_errors_not_time()
+    {
+        // One connection, no answer ever: the first request times out after 200 ms; everything queued behind it for
+        // longer than the timeout is not sent at all ("expired"). The run still accounts for every scheduled request
+        // and ends about one timeout after its schedule, not after 40 × 200 ms.
+        var target = new FakeTarget(ct => Task.Delay(Timeout.Infinite, ct));
+        var clock = Stopwatch.StartNew();
+        var result = await new FixedRateRunner(target, new RunnerOptions { MaxConnections = 1, RequestTimeout = TimeSpan.FromMilliseconds(200) })
+            .RunAsync(Get, rate: 40, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(40, result.Requests);
+        Assert.Equal(40, result.Errors);
+        Assert.True(result.Statuses.GetValueOrDefault("timeout") >= 1);
+        Assert.True(result.Statuses.GetValueOrDefault("expired") >= 1);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Connections_grow_only_up_to_the_cap()
+    {
+        var target = new FakeTarget(ct => Task.Delay(200, ct));
+        var result = await new FixedRateRunner(target, new RunnerOptions { MaxConnections = 5 })
+            .RunAsync(Get, rate: 100, TimeSpan.FromSeconds(0.5));
+
+        Assert.Equal(50, result.Requests);
+        Assert.Equal(0, result.Errors);
+        Assert.InRange(target.Opened, 2, 5);
+        Assert.Equal(target.Opened, result.Connections);
+    }
+
+    [Fact]
+    public async Task The_closed_loop_measures_from_the_actual_send()
+    {
+        // The contrast to the open loop: one virtual user, 100 ms answers: every latency is about 100 ms, however
+        // long the run — queueing is invisible to a closed loop (that is why it is never used for latency figures).
+        var target = new FakeTarget(ct => Task.Delay(100, ct));
+        var result = await new ClosedLoopRunner(target).RunAsync(_ => Get, "closed", workers: 1, TimeSpan.FromSeconds(0.5));
+
+        Assert.InRange(result.Requests, 2, 6);
+        Assert.True(result.MaxMs < 400, $"max {result.MaxMs} ms");
+    }
+
+    /// <summary>Connections whose exchange runs <paramref name="answer"/> and then answers 200.</summary>
+    private sealed class FakeTarget(Func<CancellationToken, Task> answer) : ILoadTarget
+    {
+        private int opened;
+
+        public int Opened => Volatile.Read(ref opened);
+
+        public string Host => "fake";
+
+        public ValueTask<ILoadConnection> ConnectAsync(CancellationToken ct)
+        {
+            Interlocked.Increment(ref opened);
+            return ValueTask.FromResult<ILoadConnection>(new Connection(answer));
+        }
+
+        private sealed class Connection(Func<CancellationToken, Task> answer) : ILoadConnection
+        {
+            public async ValueTask<int> ExchangeAsync(ReadOnlyMemory<byte> request, CancellationToken ct)
+            {
+                await answer(ct);
+                return 200;
+            }
+
+            public void Dispose()
+            {
+            }
         }
     }
 }
