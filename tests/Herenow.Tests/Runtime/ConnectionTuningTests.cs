@@ -13,6 +13,7 @@ public sealed class ConnectionTuningTests
         Assert.Equal(DatabaseSettings.MaxAutoPrepare, tuned.MaxAutoPrepare);
         Assert.Equal(DatabaseSettings.AutoPrepareMinUsages, tuned.AutoPrepareMinUsages);
         Assert.Equal(DatabaseSettings.MaxPoolSize, tuned.MaxPoolSize);
+        Assert.True(tuned.NoResetOnClose);
         Assert.Equal(("db", 5432, "u", "p w", "herenow"), (tuned.Host, tuned.Port, tuned.Username, tuned.Password, tuned.Database));
     }
 
@@ -23,9 +24,10 @@ public sealed class ConnectionTuningTests
     public void Keeps_what_the_operator_set_even_when_it_is_npgsqls_default(string pool)
     {
         var tuned = new NpgsqlConnectionStringBuilder(DatabaseSettings.Tune(
-            $"Host=db;Database=herenow;{pool};Max Auto Prepare=0;AutoPrepareMinUsages=5"));
+            $"Host=db;Database=herenow;{pool};Max Auto Prepare=0;AutoPrepareMinUsages=5;No Reset On Close=false"));
 
         Assert.Equal(100, tuned.MaxPoolSize);
+        Assert.False(tuned.NoResetOnClose);
         Assert.Equal(0, tuned.MaxAutoPrepare);
         Assert.Equal(5, tuned.AutoPrepareMinUsages);
     }
