@@ -25,6 +25,16 @@ public sealed class FanoutTests : IAsyncLifetime
     private Task<long> OutboxRows(string author) =>
         host.Database.ScalarAsync<long>($"SELECT count(*) FROM checkins WHERE author = '{author}' AND outbox_due IS NOT NULL");
 
+    /// <summary>The outbox rows left after waiting up to 5 s for the settle window (500 ms here) to clear them.</summary>
+    private async Task<long> OutboxRowsOnceSettled(string author)
+    {
+        for (var i = 0; i < 100 && await OutboxRows(author) > 0; i++)
+        {
+            await Task.Delay(50);
+        }
+        return await OutboxRows(author);
+    }
+
     public async Task DisposeAsync() => await host.DisposeAsync();
 
     private Task<IUserGrain> Account(string name) => host.RegisterAsync(name);
@@ -144,11 +154,7 @@ public sealed class FanoutTests : IAsyncLifetime
         var record = await kim.PostCheckin(At(Visibility.Public));
         Assert.Equal(1, await OutboxRows("kim")); // committed with its event in the outbox, in one statement
         await WaitForFeed("lee", p => p.Any(e => e.Id == record.Id));
-        for (var i = 0; i < 100 && await OutboxRows("kim") > 0; i++)
-        {
-            await Task.Delay(50);
-        }
-        Assert.Equal(0, await OutboxRows("kim"));
+        Assert.Equal(0, await OutboxRowsOnceSettled("kim"));
 
         await kim.FanoutDelivered(record.Id, deleted: false, Guid.NewGuid()); // a late report from an earlier dispatch
         Assert.Single(await kim.GetHistory(PageQuery.First(10), true, true));
@@ -170,11 +176,7 @@ public sealed class FanoutTests : IAsyncLifetime
         Assert.Contains(record.Id, await store.InsertAsync([new CheckinInsert(record, null, DateTimeOffset.UtcNow.AddSeconds(-1))]));
 
         Assert.Contains(await WaitForFeed("judy", p => p.Any(e => e.Id == record.Id)), e => e.Id == record.Id);
-        for (var i = 0; i < 100 && await OutboxRows("ivan") > 0; i++)
-        {
-            await Task.Delay(50);
-        }
-        Assert.Equal(0, await OutboxRows("ivan")); // and, once settled, cleared
+        Assert.Equal(0, await OutboxRowsOnceSettled("ivan")); // and, once settled, cleared
     }
 
     [Fact]
