@@ -1,5 +1,6 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Federation;
+using Herenow.Grains.Feeds;
 using Herenow.Grains.Places;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -18,6 +19,7 @@ public static class HerenowGrainServices
         services.AddSingleton<Cluster.SiloDeaths>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.SiloDeaths>());
         services.AddHerenowCheckins();
+        services.AddHerenowFeeds();
         services.AddHerenowFederation();
         services.AddOptions<Accounts.Deletion.AccountDeletionOptions>().BindConfiguration(Accounts.Deletion.AccountDeletionOptions.Section);
         services.AddSingleton<Accounts.Deletion.AccountErasure>();

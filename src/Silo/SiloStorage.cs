@@ -38,6 +38,8 @@ public static class SiloStorage
         // Herenow's silos are alike and its grains small and many, which is where random placement spreads evenly
         // (tests/Herenow.Tests/Cluster/GrainSpreadTests.cs).
         silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
+        // One grain per silo that reaches that silo's in-memory feeds (Feeds/SiloFeedsGrain.cs).
+        silo.Services.AddPlacementDirector<Herenow.Grains.Feeds.SiloBoundPlacement, Herenow.Grains.Feeds.SiloBoundPlacementDirector>();
         // A call that arrives after its caller's deadline is refused unrun (a hung silo's late hand-over; ADR 0014).
         silo.AddIncomingGrainCallFilter<CallDeadlineFilter>();
         // PostgreSQL errors leave grains as a serializable exception that keeps the SQLSTATE (400 vs 503 in the API).
@@ -63,7 +65,12 @@ public static class SiloStorage
         // Every consumer is implicit (the feed grains), so pub-sub is implicit only: no rendezvous grain, and no
         // PubSubStore row, per stream, which with one home stream per user dominated the fan-out cost and was all
         // rewritten after each restart. Live updates use grain observers instead (docs/adr/0011-live-updates.md).
-        silo.AddMemoryStreams(StreamNames.Provider, b => b.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
+        // Queues are polled every 20 ms (Orleans' default: 100 ms): a check-in reaches the feeds within a poll.
+        silo.AddMemoryStreams(StreamNames.Provider, b =>
+        {
+            b.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            b.ConfigurePullingAgent(o => o.Configure(a => a.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(20)));
+        });
         silo.Services.AddHerenowGrainServices(connectionString);
         return silo;
     }

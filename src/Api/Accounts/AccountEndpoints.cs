@@ -6,6 +6,7 @@ using Herenow.Api.Problems;
 using Herenow.Api.Security;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
+using Herenow.Grains.Feeds;
 using Herenow.Grains.Accounts.Deletion;
 using Microsoft.AspNetCore.Mvc;
 using Herenow.Grains.Common;
@@ -175,9 +176,12 @@ public static class AccountEndpoints
     {
         if (RemoteAccounts.IsRemote(username))
         {
-            return await remote.UnfollowAsync(user.Caller()!, username, cancellationToken)
-                ? Results.Ok(new { following = false })
-                : Problem.NotFound($"No fediverse account '{username}' could be found.");
+            if (!await remote.UnfollowAsync(user.Caller()!, username, cancellationToken))
+            {
+                return Problem.NotFound($"No fediverse account '{username}' could be found.");
+            }
+            await grains.GetGrain<IFeedGrain>(user.Caller()!).Unfollowed(username.TrimStart('@')); // their posts leave the home feed now
+            return Results.Ok(new { following = false });
         }
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
         await grains.GetGrain<IUserGrain>(user.Caller()!).Unfollow(AccountRules.Key(username));

@@ -68,6 +68,11 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
     private static bool Admits(Relationship r, CheckinEntry e, bool onlyFollowed) =>
         r.MaySee(e.Visibility) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
 
+    /// <summary>Renders views built in the silo (<see cref="Herenow.Grains.Pages.PageBuilder"/>): no grain call here.</summary>
+    public List<CheckinResponse> Render(IEnumerable<Herenow.Grains.Pages.CheckinView> views, string? viewer) =>
+        views.Select(v => ToResponse(v.Checkin, v.AuthorUrl is null ? AccountResponse.From(v.Author)
+            : AccountResponse.From(v.Author) with { CreatedAt = null, Url = v.AuthorUrl }, viewer)).ToList();
+
     /// <summary>One check-in by id; null when it does not exist or the viewer may not see it (both are 404).</summary>
     public async Task<CheckinResponse?> OneAsync(string id, string? viewer)
     {

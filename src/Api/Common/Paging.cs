@@ -37,7 +37,16 @@ public static class Paging
 
     public static void WriteLink<T>(HttpContext context, IReadOnlyList<T> rawPage, Func<T, string> id)
     {
-        if (rawPage.Count == 0)
+        if (rawPage.Count > 0)
+        {
+            WriteLink(context, id(rawPage[0]), id(rawPage[^1]));
+        }
+    }
+
+    /// <summary>The same, from the ids of the raw page's first (newest) and last (oldest) entries; nothing when empty.</summary>
+    public static void WriteLink(HttpContext context, string? newestId, string? oldestId)
+    {
+        if (newestId is null || oldestId is null)
         {
             return;
         }
@@ -45,6 +54,6 @@ public static class Paging
         var limit = context.Request.Query["limit"].ToString();
         var suffix = limit.Length > 0 ? $"&limit={Uri.EscapeDataString(limit)}" : "";
         context.Response.Headers.Link =
-            $"<{path}?max_id={id(rawPage[^1])}{suffix}>; rel=\"next\", <{path}?min_id={id(rawPage[0])}{suffix}>; rel=\"prev\"";
+            $"<{path}?max_id={oldestId}{suffix}>; rel=\"next\", <{path}?min_id={newestId}{suffix}>; rel=\"prev\"";
     }
 }

@@ -7,6 +7,7 @@ using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
 using Herenow.Grains.Feeds;
+using Herenow.Grains.Pages;
 
 namespace Herenow.Api.Feeds;
 
@@ -21,45 +22,27 @@ public static class FeedEndpoints
     }
 
     /// <summary>
-    /// One call to the caller's feed grain, then the page is filtered for what the caller may see now. Past the
-    /// feed's bounded length (older pages), the rest of the page comes from the followed accounts' histories.
+    /// One call to the caller's feed grain, which returns the finished page: entries, records, authors and what the
+    /// caller may see now, all decided in the silo from its caches (docs/adr/0027-feeds-as-caches.md).
     /// </summary>
     private static async Task<IResult> Home(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
     {
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
         var caller = user.Caller()!;
-        var home = await grains.GetGrain<IFeedGrain>(caller).GetHomePage(page);
-        var entries = home.Entries;
-        if (home.OlderInHistories)
-        {
-            var olderThan = entries.Count > 0 ? entries[^1].Id : page.MaxId;
-            entries = [.. entries, .. await FromHistories(caller, page with { MaxId = olderThan, Limit = page.Limit - entries.Count }, grains)];
-        }
-        Paging.WriteLink(context, entries, e => e.Id);
-        return Results.Ok(await views.VisibleAsync(entries, caller, onlyFollowed: true));
+        var home = await grains.GetGrain<IFeedGrain>(caller).GetHomeView(page);
+        Paging.WriteLink(context, home.NewestId, home.OldestId);
+        return Results.Ok(views.Render(home.Items, caller));
     }
 
-    /// <summary>
-    /// The slow path for deep pages: one history call per followed account (and the caller), merged newest first.
-    /// Rare by design — feeds keep the newest ~800 entries — so it trades fan-in for not storing every feed forever.
-    /// </summary>
-    private static async Task<List<CheckinEntry>> FromHistories(string caller, PageQuery page, IGrainFactory grains)
-    {
-        var following = await grains.GetGrain<IUserGrain>(caller).GetFollowing(PageQuery.First(int.MaxValue));
-        var own = grains.GetGrain<IUserGrain>(caller).GetHistory(page, includeFollowersOnly: true, includePrivate: true);
-        var theirs = following.Select(f => grains.GetGrain<IUserGrain>(f.Username).GetHistory(page, includeFollowersOnly: true, includePrivate: false));
-        var pages = await Task.WhenAll(theirs.Append(own));
-        return pages.SelectMany(p => p).OrderByDescending(e => e.Id, StringComparer.Ordinal).Take(page.Limit).ToList();
-    }
-
-    /// <summary>Asks every shard for its page in parallel and merges them newest first.</summary>
+    /// <summary>One call, answered by the gateway silo from its own copy of the global feed.</summary>
     private static async Task<IResult> Global(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
     {
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
-        var merged = await GlobalFeed.ReadPageAsync(grains, page);
-        Paging.WriteLink(context, merged, e => e.Id);
-        return Results.Ok(await views.VisibleAsync(merged.Where(e => e.Visibility == Visibility.Public).ToList(), user.Caller()));
+        var viewer = user.Caller();
+        var global = await grains.GetGrain<IPagesGrain>(0).GetGlobalView(page, viewer);
+        Paging.WriteLink(context, global.NewestId, global.OldestId);
+        return Results.Ok(views.Render(global.Items, viewer));
     }
 }

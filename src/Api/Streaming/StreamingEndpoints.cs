@@ -50,7 +50,7 @@ public static class StreamingEndpoints
             GlobalFeed.AllShards().Select(shard => (IWatchableTimeline)grains.GetGrain<IGlobalFeedShardGrain>(shard)).ToList(),
             entries => views.VisibleAsync(Public(entries), viewer),
             entry => entry.Visibility == Visibility.Public ? views.MaySeeAsync(entry, viewer) : Task.FromResult(false),
-            page => GlobalFeed.ReadPageAsync(grains, page));
+            page => grains.GetGrain<Herenow.Grains.Pages.IPagesGrain>(0).GetGlobalEntries(page));
         await streamer.RunAsync(context, feed, lastEventId);
         return Results.Empty;
     }

@@ -31,6 +31,28 @@ public sealed class FollowGraph(NpgsqlDataSource database)
         return (followers, following);
     }
 
+    /// <summary>
+    /// Whose check-ins <paramref name="user"/>'s home feed shows besides its own: the local accounts it follows and the
+    /// fediverse accounts (by handle) that accepted its follow. Reads <c>ap_following</c> (RemoteGraph's table) read-only.
+    /// </summary>
+    public async Task<HashSet<string>> FeedSourcesAsync(string user)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT followee FROM follows WHERE follower = @user
+            UNION ALL
+            SELECT a.handle FROM ap_following f JOIN ap_actors a ON a.id = f.actor_id
+            WHERE f.local_user = @user AND f.accepted AND a.deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue("user", user);
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            sources.Add(reader.GetString(0));
+        }
+        return sources;
+    }
+
     /// <summary>Makes the edge; a second call is a no-op (the pair is the primary key).</summary>
     public async Task AddAsync(string followee, string follower, DateTimeOffset now)
     {

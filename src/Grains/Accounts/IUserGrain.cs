@@ -17,6 +17,10 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>The profile as <paramref name="viewer"/> sees it (null: anonymous); null when no such account exists.</summary>
     Task<AccountView?> GetAccount(string? viewer);
 
+    /// <summary>The account as any viewer's view is made from it (<see cref="AccountCard.For"/>); null when it does not
+    /// exist. What the silos' page caches keep: one per account, not one per viewer.</summary>
+    Task<AccountCard?> GetCard();
+
     Task<string?> GetPasswordHash();
 
     Task<AccountSettings?> GetSettings();
@@ -95,6 +99,27 @@ public sealed record AccountView(
     [property: Id(5)] int FollowersCount,
     [property: Id(6)] int FollowingCount,
     [property: Id(7)] int CheckinsCount);
+
+/// <summary>An account with its check-in counts by visibility, from which each viewer's <see cref="AccountView"/> is made.</summary>
+[GenerateSerializer, Immutable, Alias("herenow.account-card")]
+public sealed record AccountCard(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Username,
+    [property: Id(2)] string DisplayName,
+    [property: Id(3)] string Note,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] int FollowersCount,
+    [property: Id(6)] int FollowingCount,
+    [property: Id(7)] int PublicCheckins,
+    [property: Id(8)] int FollowersOnlyCheckins,
+    [property: Id(9)] int PrivateCheckins)
+{
+    /// <summary>Counts are per viewer: a check-in the viewer may not see is not counted either.</summary>
+    public AccountView For(Relationship viewer) => new(Id, Username, DisplayName, Note, CreatedAt, FollowersCount, FollowingCount,
+        (Checkins.CheckinVisibility.MaySee(Checkins.Visibility.Public, viewer) ? PublicCheckins : 0)
+        + (Checkins.CheckinVisibility.MaySee(Checkins.Visibility.Followers, viewer) ? FollowersOnlyCheckins : 0)
+        + (Checkins.CheckinVisibility.MaySee(Checkins.Visibility.Private, viewer) ? PrivateCheckins : 0));
+}
 
 [GenerateSerializer, Alias("herenow.account-settings")]
 public sealed record AccountSettings(

@@ -39,6 +39,7 @@ public sealed partial class UserGrain
         state.State.DeletionRequestedAt = requestedAt;
         await state.WriteStateAsync();
         edges = null;
+        await caches.InvalidateAsync(new(Account: Key)); // gone from every cached page from the next read
     }
 
     public async Task RevokeSessions()

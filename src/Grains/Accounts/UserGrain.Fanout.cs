@@ -131,11 +131,7 @@ public sealed partial class UserGrain
     {
         var dispatch = new Dispatch(Guid.NewGuid(), clock.GetUtcNow(), deaths.Epoch);
         dispatched[(pending.CheckinId, pending.Deleted)] = dispatch;
-        // A small follower set already in memory travels with the event: the worker need not read the follows table.
-        var followers = edges is { IsCompletedSuccessfully: true } loaded && loaded.Result.Followers.Count <= FanoutLimits.InlineFollowers
-            ? loaded.Result.Followers.ToList()
-            : null;
         // The fan-out outlives the request that posted the check-in: it must not inherit that request's deadline.
-        CallDeadline.Without(() => GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending, dispatch.Id, followers).Ignore());
+        CallDeadline.Without(() => GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending, dispatch.Id).Ignore());
     }
 }

@@ -1,4 +1,5 @@
 using Herenow.Grains.Common;
+using Herenow.Grains.Feeds;
 
 namespace Herenow.Grains.Accounts;
 
@@ -51,6 +52,7 @@ public sealed partial class UserGrain
             return FollowOutcome.Blocked;
         }
         (await Edges()).Following.Add(target);
+        await FollowingChanged(target, following: true);
         return FollowOutcome.Following;
     }
 
@@ -59,6 +61,7 @@ public sealed partial class UserGrain
         // The followee deletes the row and updates its own cache; then ours.
         await GrainFactory.GetGrain<IUserGrain>(target).RemoveFollower(Key);
         (await Edges()).Following.Remove(target);
+        await FollowingChanged(target, following: false);
     }
 
     /// <summary>
@@ -84,6 +87,7 @@ public sealed partial class UserGrain
         var other = GrainFactory.GetGrain<IUserGrain>(target);
         await other.RemoveFollowing(Key);
         await other.RemoveFollower(Key);
+        await FollowingChanged(target, following: false);
     }
 
     public async Task Unblock(string target)
@@ -91,6 +95,7 @@ public sealed partial class UserGrain
         if (state.State.Blocked.Remove(target))
         {
             await state.WriteStateAsync();
+            await caches.InvalidateAsync(new(Account: Key));
         }
     }
 
@@ -117,7 +122,22 @@ public sealed partial class UserGrain
     }
 
     /// <summary>Called by <paramref name="followee"/> after it removed the edge: only our cached view changes.</summary>
-    public async Task RemoveFollowing(string followee) => (await Edges()).Following.Remove(followee);
+    public async Task RemoveFollowing(string followee)
+    {
+        (await Edges()).Following.Remove(followee);
+        await FollowingChanged(followee, following: false);
+    }
+
+    /// <summary>
+    /// Our home feed and every silo's cached relationships learn of the change before it is acknowledged: an unfollow
+    /// or a block hides the other's check-ins from the next read, a follow merges theirs in.
+    /// </summary>
+    private async Task FollowingChanged(string other, bool following)
+    {
+        var feed = GrainFactory.GetGrain<IFeedGrain>(Key);
+        await (following ? feed.Followed(other) : feed.Unfollowed(other));
+        await caches.InvalidateAsync(new(Account: Key));
+    }
 
     public Task<List<FollowEdge>> GetFollowers(PageQuery page) => graph.FollowersPageAsync(Key, page);
 

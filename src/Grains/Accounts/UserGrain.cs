@@ -16,7 +16,8 @@ public sealed partial class UserGrain(
     SiloDeaths deaths,
     IOptions<FanoutOptions> fanout,
     CheckinStore checkins,
-    CheckinWriter writer) : Grain, IUserGrain, IRemindable
+    CheckinWriter writer,
+    Pages.SiloCaches caches) : Grain, IUserGrain, IRemindable
 {
     private readonly FollowGraph graph = new(database);
     private readonly MediaAttachments mediaAttachments = new(database);
@@ -47,6 +48,19 @@ public sealed partial class UserGrain(
 
     public async Task<AccountView?> GetAccount(string? viewer) => Exists ? await View(viewer) : null;
 
+    public async Task<AccountCard?> GetCard()
+    {
+        if (!Exists)
+        {
+            return null;
+        }
+        var edges = await Edges();
+        var counts = (await Mine()).Counts;
+        return new AccountCard(state.State.Id!, state.State.Username, state.State.DisplayName, state.State.Note, state.State.CreatedAt,
+            edges.Followers.Count, edges.Following.Count,
+            counts.GetValueOrDefault(Visibility.Public), counts.GetValueOrDefault(Visibility.Followers), counts.GetValueOrDefault(Visibility.Private));
+    }
+
     public Task<string?> GetPasswordHash() => Task.FromResult(Exists ? state.State.PasswordHash : null);
 
     // Still answered while the account is being deleted: federating the deletions of its check-ins needs them.
@@ -66,6 +80,7 @@ public sealed partial class UserGrain(
         state.State.ActivityPub = update.ActivityPub ?? state.State.ActivityPub;
         state.State.PrivacyZones = update.PrivacyZones?.ToList() ?? state.State.PrivacyZones;
         await state.WriteStateAsync();
+        await caches.InvalidateAsync(new(Account: Key)); // names on cached pages everywhere
         return await View(Key);
     }
 

@@ -4,7 +4,7 @@ namespace Herenow.Grains.Checkins;
 /// A read-through cache of one check-in row, and the serializer of that row's changes. No Orleans state: the row is the
 /// durable copy, read once on activation (an index lookup by id) and updated by the statements this grain runs.
 /// </summary>
-public sealed class CheckinGrain(CheckinStore store, TimeProvider clock) : Grain, ICheckinGrain
+public sealed class CheckinGrain(CheckinStore store, TimeProvider clock, Pages.SiloCaches caches) : Grain, ICheckinGrain
 {
     private StoredCheckin? row;
 
@@ -44,6 +44,7 @@ public sealed class CheckinGrain(CheckinStore store, TimeProvider clock) : Grain
         if (await store.SetLikeAsync(current.Author, current.Id, username, liked) is { } count)
         {
             row = row! with { Record = current with { LikesCount = count } };
+            await caches.InvalidateAsync(new(CheckinId: Key)); // pages anywhere show the new count from the next read
         }
         return Current();
     }
@@ -57,6 +58,8 @@ public sealed class CheckinGrain(CheckinStore store, TimeProvider clock) : Grain
         var now = clock.GetUtcNow();
         var before = await store.MarkDeletedAsync(current.Author, current.Id, now, outboxDue);
         row = before is null ? await store.GetAsync(Key) : new StoredCheckin(before.Record, now);
+        // Acknowledged only once no silo's page cache can show it: the next read anywhere misses it.
+        await caches.InvalidateAsync(new(CheckinId: Key));
         return before?.Record;
     }
 
@@ -71,6 +74,7 @@ public sealed class CheckinGrain(CheckinStore store, TimeProvider clock) : Grain
             return current;
         }
         row = await store.PublishAsync(current.Author, current.Id, at, outboxDue) ?? await store.GetAsync(Key);
+        await caches.InvalidateAsync(new(CheckinId: Key));
         return Current();
     }
 

@@ -12,7 +12,7 @@ namespace Herenow.Grains.Checkins;
 /// Inserts come through <see cref="CheckinWriter"/> (group commit); a row's later changes (delete, release, likes)
 /// through its own <see cref="CheckinGrain"/>; the outbox columns through the author's grain and the sweeper.
 /// </summary>
-public sealed class CheckinStore(NpgsqlDataSource database)
+public sealed partial class CheckinStore(NpgsqlDataSource database)
 {
     private const string Columns = """
         author, id, place_id, place_name, place_latitude, place_longitude, place_category, latitude, longitude,

@@ -20,13 +20,10 @@ public sealed class FederationGrain(
     Outbox outbox,
     AtprotoAccounts atproto,
     IOptions<FederationOptions> options,
+    FeedDispatcher dispatcher,
     ILogger<FederationGrain> logger) : Grain, IFederationGrain
 {
-    public async Task DeliverToHomes(CheckinEvent checkin, List<string> homes)
-    {
-        var streams = this.GetStreamProvider(StreamNames.Provider);
-        await Task.WhenAll(homes.Select(home => streams.GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Home, home)).OnNextAsync(checkin)));
-    }
+    public Task DeliverToHomes(CheckinEvent checkin, List<string> homes) => dispatcher.PublishToAsync(checkin, homes);
 
     public async Task Relay(CheckinEvent checkin)
     {

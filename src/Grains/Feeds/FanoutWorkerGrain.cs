@@ -2,29 +2,35 @@ using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Observability;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Orleans.Concurrency;
+using Orleans.Streams;
 
 namespace Herenow.Grains.Feeds;
 
 [StatelessWorker]
-public sealed partial class FanoutWorkerGrain(NpgsqlDataSource database, TimeProvider clock, ILogger<FanoutWorkerGrain> logger) : Grain, IFanoutWorkerGrain
+public sealed partial class FanoutWorkerGrain(FeedDispatcher dispatcher, TimeProvider clock, ILogger<FanoutWorkerGrain> logger) : Grain, IFanoutWorkerGrain
 {
-    private const int FollowerBatchSize = 1000;
-    private readonly FollowGraph graph = new(database);
-
-    public async Task Deliver(CheckinEvent checkin, Guid dispatchId, IReadOnlyList<string>? followers = null)
+    public async Task Deliver(CheckinEvent checkin, Guid dispatchId)
     {
         // Every log line of this fan-out (and of the calls it makes from here) names the check-in.
         using var scope = logger.BeginScope(new CheckinScope(checkin.CheckinId));
         try
         {
-            var delivery = new FanoutDelivery(this.GetStreamProvider(Streams.StreamNames.Provider), GrainFactory);
-            // Followers come with the event when few (the author's grain caches them, ADR 0013), else from the table a
-            // page at a time, never all at once.
-            await delivery.DeliverAsync(checkin, followers is not null
-                ? new[] { followers }.ToAsyncEnumerable()
-                : graph.FollowerBatchesAsync(checkin.Author, FollowerBatchSize));
+            // One batch per silo reaches every active feed following the author, whatever their number: an inactive
+            // follower costs nothing here, and is rebuilt from the table when next read.
+            await dispatcher.PublishAsync(checkin);
+            if (checkin.Visibility == Visibility.Public)
+            {
+                await this.GetStreamProvider(Streams.StreamNames.Provider)
+                    .GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Global, GlobalFeed.ShardOf(checkin.CheckinId)))
+                    .OnNextAsync(checkin);
+            }
+            // The place is one more idempotent consumer; it applies its own visibility rules (private counts nowhere).
+            // A check-in in a privacy zone says nothing to its place: here-now and the place feed would pinpoint it.
+            if (!checkin.InPrivacyZone)
+            {
+                await GrainFactory.GetGrain<Places.IPlaceGrain>(checkin.PlaceId).RecordCheckin(checkin);
+            }
             if (!checkin.Deleted)
             {
                 // Repeated dispatches (at-least-once) record again, later: the histogram's tail shows redeliveries too.

@@ -6,8 +6,8 @@ public sealed class FeedOptions
     public const string Section = "Herenow:Feeds";
 
     /// <summary>
-    /// Entries a home feed keeps (newest first). Reading a page is one grain call while it is within these; paging
-    /// further back reads the followed accounts' histories instead.
+    /// Entries an active home feed keeps in memory (newest first; Mastodon keeps 400). Paging further back reads the
+    /// check-in table instead, in one statement.
     /// </summary>
-    public int HomeCapacity { get; set; } = Timeline.Capacity;
+    public int HomeCapacity { get; set; } = 400;
 }

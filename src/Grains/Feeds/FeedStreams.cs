@@ -10,11 +10,14 @@ public static class FeedStreams
 
     /// <summary>Stream namespace of global-feed shards; the stream key is the shard number.</summary>
     public const string Global = "global";
+
+    /// <summary>Stream namespace of the per-silo delivery (<see cref="SiloFeedsGrain"/>); the stream key is the silo's address.</summary>
+    public const string Silo = "silo-feeds";
 }
 
 /// <summary>
-/// The global feed is split into shards so that no single grain takes every public check-in; a read merges them.
-/// A check-in goes to the shard picked by its id's random tail, so shards fill evenly.
+/// The global feed's live viewers are split over shards so that no single grain notifies every connection; a check-in
+/// goes to the shard picked by its id's random tail, so shards fill evenly. Pages come from each silo's copy.
 /// </summary>
 public static class GlobalFeed
 {
@@ -32,11 +35,4 @@ public static class GlobalFeed
 
     public static IEnumerable<string> AllShards() =>
         Enumerable.Range(0, Shards).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>A page of the global feed: every shard's page in parallel, merged newest first.</summary>
-    public static async Task<List<CheckinEntry>> ReadPageAsync(IGrainFactory grains, PageQuery page)
-    {
-        var shards = await Task.WhenAll(AllShards().Select(s => grains.GetGrain<IGlobalFeedShardGrain>(s).GetPage(page)));
-        return page.Apply(shards.SelectMany(s => s).OrderByDescending(e => e.Id, StringComparer.Ordinal), e => e.Id);
-    }
 }

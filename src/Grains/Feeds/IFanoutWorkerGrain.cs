@@ -4,9 +4,8 @@ using Orleans.Concurrency;
 namespace Herenow.Grains.Feeds;
 
 /// <summary>
-/// Delivers one check-in event to every feed and the place, off the author's grain: a fan-out to 100k followers
-/// takes seconds, and in the author's own turn it would hold up that author's next request. Stateless, so Orleans
-/// runs several per silo and a slow fan-out never queues behind another.
+/// Delivers one committed check-in event to the silos' feeds (<see cref="FeedDispatcher"/>), the global feed's live
+/// viewers, the place and the fediverse, off the author's grain. Stateless, so Orleans runs several per silo.
 /// </summary>
 public interface IFanoutWorkerGrain : IGrainWithIntegerKey
 {
@@ -16,14 +15,6 @@ public interface IFanoutWorkerGrain : IGrainWithIntegerKey
     /// lost call or a crashed worker leaves the event there, and the author dispatches it again (at-least-once;
     /// consumers dedupe by check-in id).
     /// </summary>
-    /// <param name="followers">The author's local followers when its grain has them in memory and they are few
-    /// (<see cref="InlineFollowers"/> at most): the worker then reads nothing from the follows table.</param>
     [OneWay]
-    Task Deliver(CheckinEvent checkin, Guid dispatchId, IReadOnlyList<string>? followers = null);
-}
-
-public static class FanoutLimits
-{
-    /// <summary>Followers handed to the worker with the event; more are read from the table in batches.</summary>
-    public const int InlineFollowers = 1000;
+    Task Deliver(CheckinEvent checkin, Guid dispatchId);
 }
