@@ -220,19 +220,19 @@ public static class AccountEndpoints
         return Results.Ok(accounts.Where(a => a is not null).Select(a => AccountResponse.From(a!)));
     }
 
+    /// <summary>One call: the author's grain returns the finished page (docs/adr/0027-feeds-as-caches.md).</summary>
     private static async Task<IResult> History(string username, HttpContext context, IGrainFactory grains, CheckinViews views)
     {
         var caller = context.User.Caller();
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
-        var grain = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
-        var relationship = await grain.GetRelationship(caller);
-        if (!relationship.Exists || relationship.BlocksViewer) return Problem.NotFound($"No account '{username}'.");
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
-        var entries = await grain.GetHistory(page,
-            includeFollowersOnly: relationship.IsSelf || relationship.ViewerFollows, includePrivate: relationship.IsSelf);
-        Paging.WriteLink(context, entries, e => e.Id);
-        return Results.Ok(await views.VisibleAsync(entries, caller));
+        if (await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetHistoryView(page, caller) is not { } history)
+        {
+            return Problem.NotFound($"No account '{username}'.");
+        }
+        Paging.WriteLink(context, history.NewestId, history.OldestId);
+        return Results.Ok(views.Render(history.Items, caller));
     }
 
     private static async Task<AccountView?> VisibleAccount(string username, string? viewer, IGrainFactory grains)

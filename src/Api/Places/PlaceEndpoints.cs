@@ -91,8 +91,8 @@ public static class PlaceEndpoints
     }
 
     /// <summary>
-    /// The place feed: one call to the place grain for a page of ids, then filtered for the caller like every other
-    /// list (a page may come back shorter than <c>limit</c>; the Link header still pages on).
+    /// The place feed: one call to the place grain, which returns the finished page for the caller (a page may come back
+    /// shorter than <c>limit</c>; the Link header still pages on).
     /// </summary>
     private static async Task<IResult> Checkins(string id, HttpContext context, ClaimsPrincipal user, IGrainFactory grains,
         CheckinViews views)
@@ -102,16 +102,12 @@ public static class PlaceEndpoints
         {
             return errors.ToResult();
         }
-        var place = PlaceRules.IsPlausibleId(id) ? grains.GetGrain<IPlaceGrain>(id) : null;
-        var refs = place is null ? [] : await place.GetRecent(page);
-        // Check-ins are only ever recorded at existing places, so only an empty page needs the existence check
-        // (which computes the whole place view: not worth doing on every page).
-        if (place is null || (refs.Count == 0 && await place.GetPlace() is null))
+        var viewer = user.Caller();
+        if (!PlaceRules.IsPlausibleId(id) || await grains.GetGrain<IPlaceGrain>(id).GetFeedView(page, viewer) is not { } feed)
         {
             return Problem.NotFound($"No place '{id}'.");
         }
-        Paging.WriteLink(context, refs, r => r.Id);
-        var entries = refs.Select(r => new CheckinEntry(r.Id, r.Author, r.Visibility)).ToList();
-        return Results.Ok(await views.VisibleAsync(entries, user.Caller()));
+        Paging.WriteLink(context, feed.NewestId, feed.OldestId);
+        return Results.Ok(views.Render(feed.Items, viewer));
     }
 }

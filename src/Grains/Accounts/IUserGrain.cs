@@ -19,6 +19,9 @@ public interface IUserGrain : IGrainWithStringKey
 
     /// <summary>The account as any viewer's view is made from it (<see cref="AccountCard.For"/>); null when it does not
     /// exist. What the silos' page caches keep: one per account, not one per viewer.</summary>
+    /// <remarks>Interleaves (it only reads): a feed grain building a page asks its owner's card while that owner's
+    /// grain may be waiting on the feed (a follow), and neither may wait for the other.</remarks>
+    [AlwaysInterleave]
     Task<AccountCard?> GetCard();
 
     Task<string?> GetPasswordHash();
@@ -59,6 +62,12 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>The outbox sweeper found events of this author past their lease: deliver them (again).</summary>
     Task ResumeOutbox();
     Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate);
+
+    /// <summary>
+    /// A finished page of this account's check-ins as <paramref name="viewer"/> may see them, built here from the newest
+    /// entries kept in memory (older pages: one statement); null when the account does not exist or blocks the viewer.
+    /// </summary>
+    Task<Pages.ViewPage?> GetHistoryView(PageQuery page, string? viewer);
 
     // Account deletion (UserGrain.Deletion.cs): the steps the deletion saga runs here, each idempotent.
     /// <summary>Null unless the account is being deleted or was deleted. Interleaves: a session grain activated by

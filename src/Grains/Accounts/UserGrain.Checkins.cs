@@ -1,6 +1,8 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Common;
+using Herenow.Grains.Feeds;
 using Herenow.Grains.Media;
+using Herenow.Grains.Pages;
 
 namespace Herenow.Grains.Accounts;
 
@@ -108,6 +110,7 @@ public sealed partial class UserGrain
 
         summary = summary with { NewestId = id };
         mine = Task.FromResult(summary);
+        history?.AddRange([new CheckinEntry(id, Key, visibility)]);
         summary.Counts[visibility] = summary.Counts.GetValueOrDefault(visibility) + 1;
         if (held)
         {
@@ -142,6 +145,7 @@ public sealed partial class UserGrain
         await mediaAttachments.DetachAsync(checkinId);
         summary.Counts[deleted.Visibility] = Math.Max(0, summary.Counts.GetValueOrDefault(deleted.Visibility) - 1);
         summary.Held.RemoveAll(h => h.Id == checkinId); // a held check-in deleted before its release stays unpublished
+        history?.Apply(deleted.ToEvent(deleted: true));
         AddPending(deleted.ToEvent(deleted: true));
         ScheduleFanout();
         return true;
@@ -153,5 +157,35 @@ public sealed partial class UserGrain
         if (includeFollowersOnly) visibilities.Add(Visibility.Followers);
         if (includePrivate) visibilities.Add(Visibility.Private);
         return await checkins.HistoryAsync(Key, page, visibilities);
+    }
+
+    private const int HistoryWindow = 200;
+    private FeedTimeline? history;
+
+    public async Task<ViewPage?> GetHistoryView(PageQuery page, string? viewer)
+    {
+        var relationship = await GetRelationship(viewer);
+        var card = await GetCard();
+        if (!relationship.Exists || relationship.BlocksViewer || card is null)
+        {
+            return null;
+        }
+        if (history is null)
+        {
+            var window = new FeedTimeline(HistoryWindow);
+            window.AddRange(await checkins.HistoryAsync(Key, PageQuery.First(HistoryWindow + 1), [Visibility.Public, Visibility.Followers, Visibility.Private]));
+            history = window;
+        }
+        var entries = history.Page(page, e => CheckinVisibility.MaySee(e.Visibility, relationship));
+        // Past the window (an author with more than it keeps, paging far back): the table answers, in one statement.
+        if (history.Truncated && !(page.MinId is null && entries.Count == page.Limit))
+        {
+            entries = await GetHistory(page, CheckinVisibility.MaySee(Visibility.Followers, relationship),
+                CheckinVisibility.MaySee(Visibility.Private, relationship));
+        }
+        // This grain is the author: its card and the viewer's relationship are known, so no call leaves the grain.
+        var views = await pages.BuildAsync(entries, viewer, (_, _) => relationship,
+            new Dictionary<string, PageCaches.Author>(StringComparer.Ordinal) { [Key] = new(card, null) });
+        return ViewPage.Of(views, entries);
     }
 }

@@ -8,7 +8,7 @@ namespace Herenow.Grains.Accounts;
 /// The fan-out outbox. The durable outbox is the check-in row itself (its <c>outbox_due</c> column, set in the same
 /// statement that commits the check-in, its release or its delete); this grain keeps the waiting events in memory and
 /// hands each to a stateless fan-out worker without waiting. The worker confirms when every feed was handed the event —
-/// but feeds persist behind (about two seconds) and the streams queue in memory, so a silo that dies just then can
+/// but the streams queue in memory, so a silo that dies just then can
 /// still lose it. An event therefore leaves the outbox only once it is <em>settled</em>: confirmed at least
 /// <see cref="FanoutOptions.SettleAfter"/> ago with no silo death observed since it was dispatched
 /// (<see cref="Cluster.SiloDeaths"/>); otherwise it is sent again. Settled events are cleared in one statement per
@@ -130,6 +130,11 @@ public sealed partial class UserGrain
     private void DispatchToWorker(CheckinEvent pending)
     {
         var dispatch = new Dispatch(Guid.NewGuid(), clock.GetUtcNow(), deaths.Epoch);
+        // Hybrid fan-out: past the threshold followers merge this author's check-ins when they read.
+        if (edges is { IsCompletedSuccessfully: true } loaded && loaded.Result.Followers.Count > fanout.Value.MergeAtReadAbove)
+        {
+            pending = pending with { MergeAtRead = true };
+        }
         dispatched[(pending.CheckinId, pending.Deleted)] = dispatch;
         // The fan-out outlives the request that posted the check-in: it must not inherit that request's deadline.
         CallDeadline.Without(() => GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending, dispatch.Id).Ignore());

@@ -17,7 +17,8 @@ public sealed partial class UserGrain(
     IOptions<FanoutOptions> fanout,
     CheckinStore checkins,
     CheckinWriter writer,
-    Pages.SiloCaches caches) : Grain, IUserGrain, IRemindable
+    Pages.SiloCaches caches,
+    Pages.PageBuilder pages) : Grain, IUserGrain, IRemindable
 {
     private readonly FollowGraph graph = new(database);
     private readonly MediaAttachments mediaAttachments = new(database);

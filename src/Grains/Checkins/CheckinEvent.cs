@@ -21,4 +21,6 @@ public sealed record CheckinEvent(
     [property: Id(4)] DateTimeOffset CreatedAt,
     [property: Id(5)] bool Deleted,
     // In a privacy zone: the place learns nothing of it (no public stats, here-now or mayor days).
-    [property: Id(6)] bool InPrivacyZone = false);
+    [property: Id(6)] bool InPrivacyZone = false,
+    // Hybrid fan-out: an author with very many followers is not pushed into their feeds; they merge it at read time.
+    [property: Id(7)] bool MergeAtRead = false);

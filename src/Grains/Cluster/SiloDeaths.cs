@@ -5,7 +5,7 @@ namespace Herenow.Grains.Cluster;
 
 /// <summary>
 /// A logical clock of failures: counts the silos this silo has seen declared dead in the membership table. Grains
-/// that hand work to other silos' memory (a fan-out's stream queues, feeds that persist behind) read it before and
+/// that hand work to other silos' memory (a fan-out's stream queues) read it before and
 /// after: if it moved, a silo died in between and may have taken that work with it, so the work is sent again.
 /// A silo that left gracefully counts too (it cannot be told apart in time); the cost is a harmless repeat.
 /// </summary>

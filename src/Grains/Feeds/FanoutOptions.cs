@@ -9,8 +9,7 @@ public sealed class FanoutOptions
     public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a confirmed event stays in the outbox before it is let go. Longer than a feed's write-behind (about
-    /// 2 s) plus the time the cluster takes to declare a killed silo dead (docs/adr/0014-failure-detection.md), so a
+    /// How long a confirmed event stays in the outbox before it is let go. Longer than a stream queue holds it plus the time the cluster takes to declare a killed silo dead (docs/adr/0014-failure-detection.md), so a
     /// loss is noticed while the event can still be sent again.
     /// </summary>
     public TimeSpan SettleAfter { get; set; } = TimeSpan.FromSeconds(45);
@@ -27,4 +26,10 @@ public sealed class FanoutOptions
 
     /// <summary>How often each silo's outbox sweeper looks for events past their lease.</summary>
     public TimeSpan SweepPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Hybrid fan-out: an author with more followers than this is not pushed into their feeds; each silo keeps the
+    /// author's newest check-ins once and followers' pages merge them at read time (docs/adr/0027-feeds-as-caches.md).
+    /// </summary>
+    public int MergeAtReadAbove { get; set; } = 10_000;
 }

@@ -32,7 +32,15 @@ public sealed class FeedGrain(
         sources = await new FollowGraph(database).FeedSourcesAsync(Owner);
         home = new LocalFeeds.Home(Owner, options.Value.HomeCapacity);
         local.Register(home, sources);
-        home.Timeline.AddRange(await checkins.HomeEntriesAsync(Owner, [.. sources, Owner], null, options.Value.HomeCapacity + 1));
+        try
+        {
+            home.Timeline.AddRange(await checkins.HomeEntriesAsync(Owner, [.. sources, Owner], null, options.Value.HomeCapacity + 1));
+        }
+        catch
+        {
+            local.Unregister(home, sources); // a failed activation is not deactivated: leave nothing behind
+            throw;
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -41,11 +49,27 @@ public sealed class FeedGrain(
         return Task.CompletedTask;
     }
 
-    public Task<List<CheckinEntry>> GetPage(PageQuery query) => Task.FromResult(home.Timeline.Page(query));
+    public Task<List<CheckinEntry>> GetPage(PageQuery query) => Task.FromResult(Entries(query));
+
+    /// <summary>The feed's own entries, and those of followed accounts that are merged at read time (hybrid fan-out).</summary>
+    private List<CheckinEntry> Entries(PageQuery query)
+    {
+        var entries = home.Timeline.Page(query);
+        List<CheckinEntry>? merged = null;
+        foreach (var (author, recent) in local.MergedAtRead)
+        {
+            if (sources.Contains(author))
+            {
+                (merged ??= [.. entries]).AddRange(recent.Page(query, e => e.Visibility != Visibility.Private));
+            }
+        }
+        return merged is null ? entries
+            : query.Apply(merged.DistinctBy(e => e.Id).OrderByDescending(e => e.Id, StringComparer.Ordinal), e => e.Id);
+    }
 
     public async Task<ViewPage> GetHomeView(PageQuery query)
     {
-        var entries = home.Timeline.Page(query);
+        var entries = Entries(query);
         // Paging older (no min_id) past what memory keeps: the rest comes from the table, in one statement.
         if (home.Timeline.Truncated && query.MinId is null && entries.Count < query.Limit)
         {

@@ -5,9 +5,6 @@ namespace Herenow.Grains.Feeds;
 
 public static class FeedStreams
 {
-    /// <summary>Stream namespace of home feeds; the stream key is the feed owner's username.</summary>
-    public const string Home = "home";
-
     /// <summary>Stream namespace of global-feed shards; the stream key is the shard number.</summary>
     public const string Global = "global";
 

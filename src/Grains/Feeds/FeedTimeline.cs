@@ -10,13 +10,14 @@ namespace Herenow.Grains.Feeds;
 /// </summary>
 public sealed class FeedTimeline(int capacity)
 {
-    private const int TombstoneCapacity = 1000;
+    // Only for deletes that overtake their create, a transient race: a few suffice, and every feed pays for them.
+    private const int TombstoneCapacity = 64;
 
     private readonly Lock gate = new();
-    private readonly List<CheckinEntry> entries = []; // newest first
-    private readonly HashSet<string> ids = new(StringComparer.Ordinal);
-    private readonly HashSet<string> tombstones = new(StringComparer.Ordinal);
-    private readonly Queue<string> tombstoneOrder = new();
+    // Newest first, no side index: membership is a binary search, so a feed costs its list of shared entries and little else.
+    private readonly List<CheckinEntry> entries = [];
+    private HashSet<string>? tombstones;
+    private Queue<string>? tombstoneOrder;
 
     public int Capacity => capacity;
 
@@ -29,24 +30,52 @@ public sealed class FeedTimeline(int capacity)
     }
 
     /// <summary>Applies one event; true when the timeline changed.</summary>
-    public bool Apply(CheckinEvent checkin)
+    public bool Apply(CheckinEvent checkin) =>
+        checkin.Deleted ? Remove(checkin.CheckinId) : Apply(new CheckinEntry(checkin.CheckinId, checkin.Author, checkin.Visibility));
+
+    /// <summary>Adds an entry (one instance shared by every feed it is delivered to); true when the timeline changed.</summary>
+    public bool Apply(CheckinEntry entry)
     {
         lock (gate)
         {
-            if (checkin.Deleted)
-            {
-                if (tombstones.Add(checkin.CheckinId))
-                {
-                    tombstoneOrder.Enqueue(checkin.CheckinId);
-                    if (tombstoneOrder.Count > TombstoneCapacity)
-                    {
-                        tombstones.Remove(tombstoneOrder.Dequeue());
-                    }
-                }
-                return ids.Remove(checkin.CheckinId) && entries.RemoveAll(e => e.Id == checkin.CheckinId) > 0;
-            }
-            return Add(new CheckinEntry(checkin.CheckinId, checkin.Author, checkin.Visibility));
+            return Add(entry);
         }
+    }
+
+    private bool Remove(string id)
+    {
+        lock (gate)
+        {
+            tombstones ??= new HashSet<string>(StringComparer.Ordinal);
+            tombstoneOrder ??= new Queue<string>();
+            if (tombstones.Add(id))
+            {
+                tombstoneOrder.Enqueue(id);
+                if (tombstoneOrder.Count > TombstoneCapacity)
+                {
+                    tombstones.Remove(tombstoneOrder.Dequeue());
+                }
+            }
+            var index = IndexOf(id);
+            if (index < entries.Count && entries[index].Id == id)
+            {
+                entries.RemoveAt(index);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>Where <paramref name="id"/> is or would go: the first entry not newer than it.</summary>
+    private int IndexOf(string id)
+    {
+        int lo = 0, hi = entries.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (string.CompareOrdinal(entries[mid].Id, id) > 0) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>Adds entries loaded from the table (a rebuild or a new followee's recent check-ins).</summary>
@@ -66,46 +95,34 @@ public sealed class FeedTimeline(int capacity)
     {
         lock (gate)
         {
-            entries.RemoveAll(e =>
-            {
-                if (e.Author != author) return false;
-                ids.Remove(e.Id);
-                return true;
-            });
+            entries.RemoveAll(e => e.Author == author);
         }
     }
 
-    public List<CheckinEntry> Page(PageQuery query)
+    public List<CheckinEntry> Page(PageQuery query) => Page(query, null);
+
+    /// <summary>A page of the entries that pass <paramref name="filter"/> (null: all).</summary>
+    public List<CheckinEntry> Page(PageQuery query, Func<CheckinEntry, bool>? filter)
     {
         lock (gate)
         {
             // Newest first; a binary search for max_id skips what is newer than the page.
-            var start = 0;
-            if (query.MaxId is { } maxId)
-            {
-                int lo = 0, hi = entries.Count;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) / 2;
-                    if (string.CompareOrdinal(entries[mid].Id, maxId) >= 0) lo = mid + 1; else hi = mid;
-                }
-                start = lo;
-            }
-            return query.Apply(entries.Skip(start), e => e.Id);
+            var start = query.MaxId is { } maxId ? IndexOf(maxId) : 0;
+            var candidates = entries.Skip(start);
+            return query.Apply(filter is null ? candidates : candidates.Where(filter), e => e.Id);
         }
     }
 
     private bool Add(CheckinEntry entry)
     {
-        if (tombstones.Contains(entry.Id) || ids.Contains(entry.Id))
+        if (tombstones?.Contains(entry.Id) == true)
         {
             return false;
         }
-        // Usually the newest: the insertion point is then the front.
-        var index = 0;
-        while (index < entries.Count && string.CompareOrdinal(entries[index].Id, entry.Id) > 0)
+        var index = IndexOf(entry.Id);
+        if (index < entries.Count && entries[index].Id == entry.Id)
         {
-            index++;
+            return false;
         }
         if (index >= capacity)
         {
@@ -113,10 +130,8 @@ public sealed class FeedTimeline(int capacity)
             return false; // older than everything kept: it belongs to history, not the feed
         }
         entries.Insert(index, entry);
-        ids.Add(entry.Id);
         if (entries.Count > capacity)
         {
-            ids.Remove(entries[^1].Id);
             entries.RemoveAt(entries.Count - 1);
             Truncated = true;
         }

@@ -30,6 +30,15 @@ public sealed class LocalFeeds(GlobalTimeline global)
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Home, byte>> byAuthor = new(StringComparer.Ordinal);
 
+    /// <summary>Newest check-ins of authors whose events are merged at read time (hybrid fan-out), by author.</summary>
+    private readonly ConcurrentDictionary<string, FeedTimeline> mergedAtRead = new(StringComparer.Ordinal);
+
+    /// <summary>How many of a merged-at-read author's newest check-ins each silo keeps for their followers' pages.</summary>
+    public const int MergedAtReadKept = 200;
+
+    /// <summary>The merged-at-read authors this silo has seen post, and their newest entries.</summary>
+    public IReadOnlyDictionary<string, FeedTimeline> MergedAtRead => mergedAtRead;
+
     public GlobalTimeline Global => global;
 
     /// <summary>Active feeds on this silo, for operators and tests.</summary>
@@ -82,17 +91,33 @@ public sealed class LocalFeeds(GlobalTimeline global)
             {
                 global.Apply(checkin);
             }
+            if (checkin.MergeAtRead && !checkin.Deleted)
+            {
+                // Hybrid fan-out: kept once per silo; followers' pages merge it (FeedGrain), only live viewers are told.
+                mergedAtRead.GetOrAdd(checkin.Author, _ => new FeedTimeline(MergedAtReadKept)).Apply(checkin);
+            }
+            else if (checkin.Deleted)
+            {
+                mergedAtRead.GetValueOrDefault(checkin.Author)?.Apply(checkin);
+            }
             if (!byAuthor.TryGetValue(checkin.Author, out var followers))
             {
                 continue;
             }
+            var entry = new CheckinEntry(checkin.CheckinId, checkin.Author, checkin.Visibility); // one instance for every feed
             foreach (var home in followers.Keys)
             {
                 if (checkin.Visibility == Visibility.Private && home.Owner != checkin.Author)
                 {
                     continue;
                 }
-                if (home.Timeline.Apply(checkin) && home.Watched)
+                if (checkin.MergeAtRead && !checkin.Deleted && home.Owner != checkin.Author)
+                {
+                    if (home.Watched) watched.Add((home.Owner, checkin));
+                    continue;
+                }
+                var changed = checkin.Deleted ? home.Timeline.Apply(checkin) : home.Timeline.Apply(entry);
+                if (changed && home.Watched)
                 {
                     watched.Add((home.Owner, checkin));
                 }

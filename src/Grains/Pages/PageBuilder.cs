@@ -11,14 +11,19 @@ public sealed class PageBuilder(PageCaches caches, TimeProvider clock)
 {
     /// <param name="relationships">How the viewer relates to an author, when the caller knows (a home feed knows whom its
     /// owner follows); null: from the caches.</param>
+    /// <param name="known">Authors the caller has at hand (an author's own grain must not call itself through the cache).</param>
     public async Task<List<CheckinView>> BuildAsync(IReadOnlyList<CheckinEntry> entries, string? viewer,
-        Func<string, bool, Relationship>? relationships = null)
+        Func<string, bool, Relationship>? relationships = null, IReadOnlyDictionary<string, PageCaches.Author>? known = null)
     {
         if (entries.Count == 0)
         {
             return [];
         }
-        var authors = await caches.AuthorsAsync(entries.Select(e => e.Author));
+        var authors = await caches.AuthorsAsync(entries.Select(e => e.Author).Where(a => known is null || !known.ContainsKey(a)));
+        if (known is not null)
+        {
+            foreach (var (name, author) in known) authors[name] = author;
+        }
         var related = relationships is null
             ? await caches.RelationshipsAsync(entries.Select(e => e.Author), viewer, authors)
             : entries.Select(e => e.Author).Distinct().ToDictionary(a => a, a => relationships(a, authors.ContainsKey(a)), StringComparer.Ordinal);

@@ -27,6 +27,10 @@ public interface IPlaceGrain : IGrainWithStringKey
     /// Holds the newest ~200 (and every one of the last 60 days); older ones are in their authors' histories.
     /// </summary>
     Task<List<PlaceCheckinRef>> GetRecent(PageQuery page);
+
+    /// <summary>A finished page of the place feed as <paramref name="viewer"/> may see it, built in the silo; null when
+    /// there is no such place.</summary>
+    Task<Pages.ViewPage?> GetFeedView(PageQuery page, string? viewer);
 }
 
 /// <summary>A place's details, as the places table holds them.</summary>

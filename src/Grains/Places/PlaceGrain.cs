@@ -125,6 +125,18 @@ public sealed class PlaceGrain(
 
     public Task<List<PlaceCheckinRef>> GetRecent(PageQuery page) => Task.FromResult(page.Apply(checkins, c => c.Id));
 
+    public async Task<Pages.ViewPage?> GetFeedView(PageQuery page, string? viewer)
+    {
+        var entries = page.Apply(checkins, c => c.Id).Select(r => new CheckinEntry(r.Id, r.Author, r.Visibility)).ToList();
+        // Check-ins are only recorded at existing places, so only an empty page needs the existence check.
+        if (entries.Count == 0 && await GetPlace() is null)
+        {
+            return null;
+        }
+        var pages = ServiceProvider.GetRequiredService<Pages.PageBuilder>();
+        return Pages.ViewPage.Of(await pages.BuildAsync(entries, viewer), entries);
+    }
+
     private async Task<bool> ApplyCreate(CheckinEvent checkin, DateTimeOffset now)
     {
         if (checkin.InPrivacyZone || tombstones.Contains(checkin.CheckinId))
