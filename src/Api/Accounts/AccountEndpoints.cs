@@ -7,6 +7,7 @@ using Herenow.Api.Security;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Accounts.Deletion;
+using Herenow.Grains.Checkins;
 using Microsoft.AspNetCore.Mvc;
 using Herenow.Grains.Common;
 using Herenow.Grains.Federation.Atproto;
@@ -222,11 +223,13 @@ public static class AccountEndpoints
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
         var grain = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
         var relationship = await grain.GetRelationship(caller);
-        if (!relationship.Exists || relationship.BlocksViewer) return Problem.NotFound($"No account '{username}'.");
+        if (!CheckinVisibility.MaySeeAuthor(relationship)) return Problem.NotFound($"No account '{username}'.");
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
+        // Only the visibilities the policy may show this viewer are read; the rest (held ones) is decided per record.
         var entries = await grain.GetHistory(page,
-            includeFollowersOnly: relationship.IsSelf || relationship.ViewerFollows, includePrivate: relationship.IsSelf);
+            includeFollowersOnly: CheckinVisibility.MaySee(Visibility.Followers, relationship),
+            includePrivate: CheckinVisibility.MaySee(Visibility.Private, relationship));
         Paging.WriteLink(context, entries, e => e.Id);
         return Results.Ok(await views.VisibleAsync(entries, caller));
     }
@@ -236,7 +239,7 @@ public static class AccountEndpoints
         if (!AccountRules.IsValidUsername(username)) return null;
         var grain = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
         var relationship = await grain.GetRelationship(viewer);
-        return relationship.Exists && !relationship.BlocksViewer ? await grain.GetAccount(viewer) : null;
+        return CheckinVisibility.MaySeeAuthor(relationship) ? await grain.GetAccount(viewer) : null;
     }
 }
 
