@@ -8,6 +8,7 @@ using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Feeds;
 using Herenow.Grains.Accounts.Deletion;
+using Herenow.Grains.Checkins;
 using Microsoft.AspNetCore.Mvc;
 using Herenow.Grains.Common;
 using Herenow.Grains.Federation.Atproto;
@@ -240,7 +241,7 @@ public static class AccountEndpoints
         if (!AccountRules.IsValidUsername(username)) return null;
         var grain = grains.GetGrain<IUserGrain>(AccountRules.Key(username));
         var relationship = await grain.GetRelationship(viewer);
-        return relationship.Exists && !relationship.BlocksViewer ? await grain.GetAccount(viewer) : null;
+        return CheckinVisibility.MaySeeAuthor(relationship) ? await grain.GetAccount(viewer) : null;
     }
 }
 

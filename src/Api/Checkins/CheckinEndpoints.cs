@@ -130,11 +130,15 @@ public static partial class CheckinEndpoints
             ? Results.Ok(view)
             : Problem.NotFound($"No check-in '{id}'.");
 
-    private static async Task<IResult> Delete(string id, ClaimsPrincipal user, IGrainFactory grains)
+    /// <summary>
+    /// What the caller may not see does not exist for them (404), exactly as for a read: someone else's held, private
+    /// or blocked check-in included. One they may see but did not write is a 403. Its author may always delete it.
+    /// </summary>
+    private static async Task<IResult> Delete(string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
     {
         var caller = user.Caller()!;
         var record = TimeOrderedId.IsValid(id) ? await grains.GetGrain<ICheckinGrain>(id).Get() : null;
-        if (record is null || (record.Author != caller && !(await grains.GetGrain<IUserGrain>(record.Author).GetRelationship(caller)).MaySee(record.Visibility)))
+        if (record is null || await views.AccessAsync(record, caller) == CheckinAccess.Hidden)
         {
             return Problem.NotFound($"No check-in '{id}'.");
         }

@@ -50,8 +50,9 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
         var records = await Task.WhenAll(visible.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
         var accounts = await AccountsAsync(records.Where(r => r is not null).Select(r => r!.Author), viewer);
         var now = DateTimeOffset.UtcNow;
-        return records.Where(r => r is not null && relationships[r.Author].MaySee(r.Visibility) && (r.IsPublished(now) || r.Author == viewer))
-            .Select(r => ToResponse(r!, accounts[r!.Author], viewer)).ToList();
+        return records.OfType<CheckinRecord>().Select(r => (Record: r, Access: CheckinVisibility.Of(r, relationships[r.Author], now)))
+            .Where(x => x.Access != CheckinAccess.Hidden)
+            .Select(x => ToResponse(x.Record, accounts[x.Record.Author], x.Access)).ToList();
     }
 
     /// <summary>
@@ -66,12 +67,12 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
         RemoteAccounts.IsRemote(author) ? remote.RelationshipAsync(author, viewer) : grains.GetGrain<IUserGrain>(author).GetRelationship(viewer);
 
     private static bool Admits(Relationship r, CheckinEntry e, bool onlyFollowed) =>
-        r.MaySee(e.Visibility) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
+        CheckinVisibility.MaySee(e.Visibility, r) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
 
     /// <summary>Renders views built in the silo (<see cref="Herenow.Grains.Pages.PageBuilder"/>): no grain call here.</summary>
     public List<CheckinResponse> Render(IEnumerable<Herenow.Grains.Pages.CheckinView> views, string? viewer) =>
         views.Select(v => ToResponse(v.Checkin, v.AuthorUrl is null ? AccountResponse.From(v.Author)
-            : AccountResponse.From(v.Author) with { CreatedAt = null, Url = v.AuthorUrl }, viewer)).ToList();
+            : AccountResponse.From(v.Author) with { CreatedAt = null, Url = v.AuthorUrl }, v.Access)).ToList();
 
     /// <summary>One check-in by id; null when it does not exist or the viewer may not see it (both are 404).</summary>
     public async Task<CheckinResponse?> OneAsync(string id, string? viewer)
@@ -81,20 +82,23 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
         {
             return null;
         }
-        var relationship = await RelationshipAsync(record.Author, viewer);
-        // Post later: until it is published, only its author knows it exists.
-        if (!relationship.MaySee(record.Visibility) || (!record.IsPublished(DateTimeOffset.UtcNow) && record.Author != viewer))
+        var access = await AccessAsync(record, viewer);
+        if (access == CheckinAccess.Hidden)
         {
             return null;
         }
         var accounts = await AccountsAsync([record.Author], viewer);
-        return ToResponse(record, accounts[record.Author], viewer);
+        return ToResponse(record, accounts[record.Author], access);
     }
+
+    /// <summary>What the viewer may see of this check-in (<see cref="CheckinVisibility.Of"/>), local or fediverse author.</summary>
+    public async Task<CheckinAccess> AccessAsync(CheckinRecord record, string? viewer) =>
+        CheckinVisibility.Of(record, await RelationshipAsync(record.Author, viewer), DateTimeOffset.UtcNow);
 
     public async Task<CheckinResponse> OwnAsync(CheckinRecord record, string viewer)
     {
         var accounts = await AccountsAsync([record.Author], viewer);
-        return ToResponse(record, accounts[record.Author], viewer);
+        return ToResponse(record, accounts[record.Author], CheckinAccess.Full); // its author: CheckinVisibility gives all
     }
 
     private async Task<Dictionary<string, AccountResponse>> AccountsAsync(IEnumerable<string> authors, string? viewer)
@@ -119,11 +123,12 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
     /// shout is the note's text.
     /// </summary>
     /// <remarks>
-    /// A check-in made inside one of its author's privacy zones shows its place and coordinates to its author only.
+    /// A check-in made inside one of its author's privacy zones shows its place and coordinates to its author only
+    /// (<see cref="CheckinAccess.WithoutPlace"/> for everyone else).
     /// </remarks>
-    private CheckinResponse ToResponse(CheckinRecord r, AccountResponse account, string? viewer)
+    private CheckinResponse ToResponse(CheckinRecord r, AccountResponse account, CheckinAccess access)
     {
-        var hasPlace = r.Place.Id.Length > 0 && (!r.InPrivacyZone || viewer == r.Author);
+        var hasPlace = r.Place.Id.Length > 0 && access == CheckinAccess.Full;
         return new(r.Id, account,
             hasPlace ? new PlaceSummary(r.Place.Id, r.Place.Name, r.Place.Latitude, r.Place.Longitude, r.Place.Category) : null,
             hasPlace ? r.Latitude : null, hasPlace ? r.Longitude : null, hasPlace ? r.AccuracyM : null, r.Shout, Name(r.Visibility),

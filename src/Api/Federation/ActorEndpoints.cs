@@ -79,10 +79,15 @@ public static class ActorEndpoints
                 ["first"] = outbox + "?page=true",
             });
         }
-        var entries = await grains.GetGrain<IUserGrain>(account.Username).GetHistory(new PageQuery(max_id, null, null, PageSize),
-            includeFollowersOnly: false, includePrivate: false);
+        var author = AccountRules.Key(username); // the grain key (account.Username keeps the registered case)
+        var viewer = await PublicViewer(author, grains);
+        var entries = await grains.GetGrain<IUserGrain>(author).GetHistory(new PageQuery(max_id, null, null, PageSize),
+            includeFollowersOnly: CheckinVisibility.MaySee(Visibility.Followers, viewer), includePrivate: CheckinVisibility.MaySee(Visibility.Private, viewer));
         var records = await Task.WhenAll(entries.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
-        var items = records.OfType<CheckinRecord>().Where(r => r.Visibility == Visibility.Public && r.IsPublished(DateTimeOffset.UtcNow))
+        var now = DateTimeOffset.UtcNow;
+        // Rendered as the public sees it: the renderer leaves out place and coordinates of privacy-zone check-ins,
+        // which is CheckinAccess.WithoutPlace for every viewer but the author.
+        var items = records.OfType<CheckinRecord>().Where(r => r.Author == author && CheckinVisibility.Of(r, viewer, now) != CheckinAccess.Hidden)
             .Select(r => (JsonNode)renderer.Create(r)).ToArray();
         foreach (var item in items)
         {
@@ -140,17 +145,24 @@ public static class ActorEndpoints
         return ActivityResults.Activity(body);
     }
 
+    /// <summary>One note, to whoever asks: what <see cref="CheckinVisibility"/> shows a fediverse viewer who follows nobody here.</summary>
     private static async Task<IResult> Note(string username, string id, IGrainFactory grains, ActivityRenderer renderer)
     {
-        var record = await grains.GetGrain<ICheckinGrain>(id).Get();
-        if (record is null || record.Author != AccountRules.Key(username) || record.Visibility != Visibility.Public ||
-            !record.IsPublished(DateTimeOffset.UtcNow) ||
-            await Account(username, grains) is null)
+        var record = TimeOrderedId.IsValid(id) && AccountRules.IsValidUsername(username) ? await grains.GetGrain<ICheckinGrain>(id).Get() : null;
+        if (record is null || record.Author != AccountRules.Key(username) ||
+            CheckinVisibility.Of(record, await PublicViewer(record.Author, grains), DateTimeOffset.UtcNow) == CheckinAccess.Hidden)
         {
             return Problem.NotFound($"No public check-in '{id}'.");
         }
         return ActivityResults.Activity(renderer.Note(record));
     }
+
+    /// <summary>
+    /// Our ActivityPub GETs are not told apart by signer: each answers as to a fediverse viewer who follows nobody
+    /// here, so only public, published check-ins of accounts that exist and federate.
+    /// </summary>
+    private static async Task<Relationship> PublicViewer(string author, IGrainFactory grains) =>
+        CheckinVisibility.FederatedViewer(await grains.GetGrain<IUserGrain>(author).GetSettings(), followsAuthor: false);
 
     /// <summary>The account as the public sees it; null (404) also for users who switched ActivityPub off.</summary>
     private static async Task<AccountView?> Account(string username, IGrainFactory grains)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
 using Herenow.Grains.Federation;
 using Herenow.Grains.Federation.ActivityPub;
 using Npgsql;
@@ -85,15 +86,20 @@ public sealed partial class InboxProcessor(
 
     private async Task LikeAsync(RemoteActor signer, string? objectId, bool liked)
     {
-        if (urls.CheckinOf(objectId) is not var (author, checkinId))
+        if (urls.CheckinOf(objectId) is not var (author, checkinId) || !TimeOrderedId.IsValid(checkinId))
         {
             return;
         }
         var checkin = grains.GetGrain<ICheckinGrain>(checkinId);
         var record = await checkin.Get();
-        // Only what the liker may see: public check-ins, or followers-only ones of an author they follow.
-        if (record is null || record.Author != author || record.Visibility == Visibility.Private || !record.IsPublished(clock.GetUtcNow()) ||
-            (record.Visibility == Visibility.Followers && !await graph.IsFollowerAsync(author, signer.Id)))
+        if (record is null || record.Author != author)
+        {
+            return;
+        }
+        // Only what the liker may see, by the one policy: a fediverse actor who may follow the author (remotely).
+        var liker = CheckinVisibility.FederatedViewer(await grains.GetGrain<IUserGrain>(author).GetSettings(),
+            followsAuthor: await graph.IsFollowerAsync(author, signer.Id));
+        if (CheckinVisibility.Of(record, liker, clock.GetUtcNow()) == CheckinAccess.Hidden)
         {
             return;
         }

@@ -83,7 +83,7 @@ public static class PlaceEndpoints
             return null;
         }
         var grain = grains.GetGrain<IUserGrain>(mayor);
-        if ((await grain.GetRelationship(viewer)).BlocksViewer)
+        if (!CheckinVisibility.MaySeeAuthor(await grain.GetRelationship(viewer)))
         {
             return null;
         }

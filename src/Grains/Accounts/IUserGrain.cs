@@ -147,18 +147,13 @@ public sealed record ProfileUpdate(
     // Null: unchanged; a list (maybe empty): the zones from now on.
     [property: Id(4)] IReadOnlyList<PrivacyZone>? PrivacyZones = null);
 
+/// <summary>How a viewer relates to an account. What that lets them see is decided by <see cref="CheckinVisibility"/> alone.</summary>
 [GenerateSerializer, Alias("herenow.relationship")]
 public sealed record Relationship(
     [property: Id(0)] bool Exists,
     [property: Id(1)] bool ViewerFollows,
     [property: Id(2)] bool BlocksViewer,
-    [property: Id(3)] bool IsSelf)
-{
-    /// <summary>Whether the viewer may see a check-in of this user with the given visibility.</summary>
-    public bool MaySee(Visibility visibility) =>
-        Exists && (IsSelf || (!BlocksViewer && (visibility == Visibility.Public ||
-                                               (visibility == Visibility.Followers && ViewerFollows))));
-}
+    [property: Id(3)] bool IsSelf);
 
 /// <summary>One follow edge; <see cref="Id"/> is time-ordered and pages follower lists.</summary>
 [GenerateSerializer, Alias("herenow.follow-edge")]

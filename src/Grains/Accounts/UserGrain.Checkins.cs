@@ -166,7 +166,7 @@ public sealed partial class UserGrain
     {
         var relationship = await GetRelationship(viewer);
         var card = await GetCard();
-        if (!relationship.Exists || relationship.BlocksViewer || card is null)
+        if (!CheckinVisibility.MaySeeAuthor(relationship) || card is null)
         {
             return null;
         }

@@ -108,7 +108,7 @@ public sealed partial class UserGrain(
             state.State.CreatedAt,
             edges.Followers.Count,
             edges.Following.Count,
-            (await Mine()).Counts.Where(c => relationship.MaySee(c.Key)).Sum(c => c.Value));
+            (await Mine()).Counts.Where(c => CheckinVisibility.MaySee(c.Key, relationship)).Sum(c => c.Value));
     }
 }
 
