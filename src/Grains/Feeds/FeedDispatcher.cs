@@ -32,14 +32,21 @@ public sealed partial class FeedDispatcher(IClusterClient cluster, ActiveSilos s
         queue.Writer.TryWrite((part, done));
         lock (gate)
         {
-            pump ??= Task.Run(PumpAsync);
+            if (pump is null || pump.IsCompleted)
+            {
+                // The pump serves every later caller: it must not carry this caller's request context (its call
+                // deadline, its trace), or every batch after this request's deadline would be refused.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    pump = Task.Run(PumpAsync);
+                }
+            }
         }
         return done.Task;
     }
 
     private async Task PumpAsync()
     {
-        var streams = cluster.GetStreamProvider(Streams.StreamNames.Provider);
         var waiting = new List<(FeedBatch Part, TaskCompletionSource Done)>();
         while (await queue.Reader.WaitToReadAsync())
         {
@@ -49,6 +56,7 @@ public sealed partial class FeedDispatcher(IClusterClient cluster, ActiveSilos s
             }
             try
             {
+                var streams = cluster.GetStreamProvider(Streams.StreamNames.Provider);
                 // Events for everyone's followers travel together; addressed ones (rare) each as their own batch.
                 var batches = new List<FeedBatch>();
                 var broadcast = waiting.Where(w => w.Part.Homes is null).SelectMany(w => w.Part.Events).ToList();
