@@ -37,6 +37,15 @@ public sealed partial class UserGrain
         return Task.CompletedTask;
     }
 
+    public Task FanoutRunning(string checkinId, bool deleted, Guid dispatchId)
+    {
+        if (dispatched.TryGetValue((checkinId, deleted), out var dispatch) && dispatch.Id == dispatchId && dispatch.ConfirmedAt is null)
+        {
+            dispatched[(checkinId, deleted)] = dispatch with { At = clock.GetUtcNow() }; // RedispatchAfter counts from here
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>The sweeper found this author's events past their lease: take them up (again) from the table.</summary>
     public async Task ResumeOutbox()
     {

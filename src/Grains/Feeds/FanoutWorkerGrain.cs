@@ -2,18 +2,25 @@ using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Observability;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Streams;
 
 namespace Herenow.Grains.Feeds;
 
 [StatelessWorker]
-public sealed partial class FanoutWorkerGrain(FeedDispatcher dispatcher, TimeProvider clock, ILogger<FanoutWorkerGrain> logger) : Grain, IFanoutWorkerGrain
+public sealed partial class FanoutWorkerGrain(
+    FeedDispatcher dispatcher, TimeProvider clock, IOptions<FanoutOptions> options, ILogger<FanoutWorkerGrain> logger) : Grain, IFanoutWorkerGrain
 {
     public async Task Deliver(CheckinEvent checkin, Guid dispatchId)
     {
         // Every log line of this fan-out (and of the calls it makes from here) names the check-in.
         using var scope = logger.BeginScope(new CheckinScope(checkin.CheckinId));
+        // A lease, not a deadline: while this runs (a slow place, a slow federation queue) it renews its dispatch at a
+        // third of RedispatchAfter, so the author re-sends only a fan-out that stopped, never one that is working.
+        var author = GrainFactory.GetGrain<IUserGrain>(checkin.Author);
+        using var renewal = this.RegisterGrainTimer(() => author.FanoutRunning(checkin.CheckinId, checkin.Deleted, dispatchId),
+            new GrainTimerCreationOptions(options.Value.RedispatchAfter / 3, options.Value.RedispatchAfter / 3) { Interleave = true });
         try
         {
             // One batch per silo reaches every active feed following the author, whatever their number: an inactive
@@ -38,7 +45,7 @@ public sealed partial class FanoutWorkerGrain(FeedDispatcher dispatcher, TimePro
             }
             // Remote followers are one more consumer of the same outbox event: queued durably, delivered by domain.
             await GrainFactory.GetGrain<Federation.IFederationGrain>(0).Relay(checkin);
-            await GrainFactory.GetGrain<IUserGrain>(checkin.Author).FanoutDelivered(checkin.CheckinId, checkin.Deleted, dispatchId);
+            await author.FanoutDelivered(checkin.CheckinId, checkin.Deleted, dispatchId);
         }
         catch (Exception e)
         {
