@@ -41,7 +41,7 @@ public static class NearbyMicroCommand
         // Memory: what the places and the index take on the managed heap, after full collections.
         var before = GC.GetTotalMemory(forceFullCollection: true);
         var started = Stopwatch.GetTimestamp();
-        var read = await directory.ReadPlacesAsync(null, ct);
+        var read = await directory.ReadPlacesAsync(null, cancellationToken: ct);
         var readMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var afterRead = GC.GetTotalMemory(forceFullCollection: true);
         started = Stopwatch.GetTimestamp();

@@ -136,9 +136,11 @@ public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock
     /// Reads places for the in-memory index: all of them (<paramref name="since"/> null), or those created at or after
     /// <paramref name="since"/>, together with the table's row count and the database's clock, all in one
     /// snapshot (a read-only REPEATABLE READ transaction), so that the count tells whether the places read so far are
-    /// all there is. Repeated categories and addresses (the import's "city" and country codes) share one string.
+    /// all there is. When the table holds exactly <paramref name="unlessTotal"/> rows no rows are read (nothing can be
+    /// new: places are never deleted), so a refresh with nothing to do costs one count. Repeated categories and
+    /// addresses (the import's "city" and country codes) share one string.
     /// </summary>
-    public async Task<PlaceRead> ReadPlacesAsync(DateTimeOffset? since, CancellationToken cancellationToken = default)
+    public async Task<PlaceRead> ReadPlacesAsync(DateTimeOffset? since, long? unlessTotal = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
@@ -150,6 +152,11 @@ public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock
             await reader.ReadAsync(cancellationToken);
             total = reader.GetInt64(0);
             readAt = reader.GetFieldValue<DateTimeOffset>(1);
+        }
+        if (total == unlessTotal)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return new PlaceRead([], total, readAt);
         }
         var places = new List<PlaceDetails>(since is null ? (int)Math.Min(total, 10_000_000) : 16);
         await using (var rows = new NpgsqlCommand(

@@ -157,4 +157,17 @@ public sealed class PlaceDirectoryTests : IAsyncLifetime
         Assert.Equal(new[] { seen.Id, "late-1" }, found.Select(p => p.Place.Id));
         Assert.Equal(2, index.ConfirmedCount);
     }
+
+    [Fact]
+    public async Task A_refresh_with_nothing_new_reads_only_the_count()
+    {
+        var place = await directory.CreateAsync(new NewPlace("Counted", 1, 1, null, null, null));
+
+        var unchanged = await directory.ReadPlacesAsync(DateTimeOffset.UnixEpoch, unlessTotal: 1);
+        var grown = await directory.ReadPlacesAsync(DateTimeOffset.UnixEpoch, unlessTotal: 0);
+
+        Assert.Equal((0, 1L), (unchanged.Places.Count, unchanged.Total));
+        Assert.Equal([place], grown.Places);
+        Assert.Equal(1, grown.Total);
+    }
 }
