@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Herenow.Grains.Places;
 
 /// <summary>
@@ -14,8 +16,10 @@ namespace Herenow.Grains.Places;
 /// created (<see cref="Add"/>). Places are never updated or deleted (as for <see cref="PlaceCache"/>).</para>
 /// Thread-safe: searches read an immutable state without locking; changes build a new state and swap it in.
 /// </summary>
-public sealed class NearbyIndex
+public sealed class NearbyIndex(IOptions<NearbyIndexOptions>? options = null)
 {
+    private readonly bool enabled = options?.Value.InMemory ?? true;
+
     /// <summary>Band height: 0.1° of latitude (11 km), 1,800 bands; a 20 km search reads about five short runs.</summary>
     private const int BandsPerDegree = 10;
     private const int Bands = 180 * BandsPerDegree;
@@ -46,11 +50,19 @@ public sealed class NearbyIndex
     public int ConfirmedCount => state.ConfirmedCount;
 
     /// <summary>All places searched, including the ones this process created that no read has confirmed yet.</summary>
-    public int Count => state.ConfirmedCount + state.Unconfirmed.Length;
+    public int Count
+    {
+        get
+        {
+            var current = state;
+            return current.ConfirmedCount + current.Unconfirmed.Length;
+        }
+    }
 
     /// <summary>
     /// Installs a full read of the table. The places this process added that the read does not hold (created after
-    /// it began) stay searchable until a later read confirms them.
+    /// it began) stay searchable until a later read confirms them. <see cref="Load"/> and <see cref="Confirm"/> are
+    /// called by one caller at a time (the refresher); <see cref="Add"/> and <see cref="Search"/> by anyone, any time.
     /// </summary>
     public void Load(IReadOnlyCollection<PlaceDetails> places)
     {
@@ -100,10 +112,18 @@ public sealed class NearbyIndex
         }
     }
 
-    /// <summary>A place this process just created: searchable at once, here (another process sees it after its next read).</summary>
+    /// <summary>
+    /// A place this process just created: searchable at once, here (another process sees it after its next read).
+    /// Kept even before the first load (a load that began before the place was committed keeps it); ignored when the
+    /// index is off (<see cref="NearbyIndexOptions.InMemory"/> false), which is never loaded.
+    /// </summary>
     public void Add(PlaceDetails place)
     {
         ArgumentNullException.ThrowIfNull(place);
+        if (!enabled)
+        {
+            return;
+        }
         lock (gate)
         {
             var current = state;

@@ -168,13 +168,19 @@ public sealed class NearbyIndexTests
     }
 
     [Fact]
-    public void An_index_that_is_not_loaded_says_so()
+    public void An_index_that_is_not_loaded_says_so_and_one_that_is_off_keeps_nothing()
     {
         var index = new NearbyIndex();
         Assert.False(index.IsLoaded);
         Assert.Empty(index.Search(new NearbyQuery(0, 0, 100_000, null, null, 20)));
+        index.Add(Places[0]); // created while the load runs: kept, the load may have begun before it was committed
         index.Load([]);
         Assert.True(index.IsLoaded);
+        Assert.Equal(1, index.Count);
+
+        var off = new NearbyIndex(Microsoft.Extensions.Options.Options.Create(new NearbyIndexOptions { InMemory = false }));
+        off.Add(Places[0]); // never loaded, so it keeps nothing
+        Assert.Equal(0, off.Count);
     }
 
     /// <summary>
