@@ -16,6 +16,7 @@ public static class BenchProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is [NearbyMicroCommand.Verb, .. var rest]) return await NearbyMicroCommand.RunAsync(rest, CancellationToken.None);
         BenchOptions options;
         try
         {

@@ -15,12 +15,18 @@ public sealed record NearbyQuery(double Latitude, double Longitude, double Radiu
 
 public sealed record NearbyPlace(PlaceDetails Place, double DistanceM);
 
+/// <summary>Places read from the table in one snapshot, with the table's row count in that snapshot and its time.</summary>
+public sealed record PlaceRead(IReadOnlyList<PlaceDetails> Places, long Total, DateTimeOffset ReadAt);
+
 /// <summary>
 /// The places table: creating a place, reading one, and the nearby search. The table is the source of truth for a
-/// place's details and its own search index (docs/adr/0010-nearby-search-index.md); PlaceGrain holds only
-/// statistics. Used by the API and by PlaceGrain.
+/// place's details; PlaceGrain holds only statistics. Used by the API and by PlaceGrain.
+/// <para>The nearby search answers from <paramref name="nearby"/>, the in-memory index, once it is loaded (the API
+/// process registers one, docs/adr/0027-nearby-in-memory.md), and from the table's GiST index otherwise
+/// (docs/adr/0010-nearby-search-index.md): while the index loads, and in processes without one (the silo). A place
+/// created here goes into that index at once.</para>
 /// </summary>
-public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock)
+public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock, NearbyIndex? nearby = null)
 {
     /// <summary>The mean Earth radius (IUGG) that every distance Herenow reports is measured with.</summary>
     public const double EarthRadiusM = 6371008.8;
@@ -46,7 +52,10 @@ public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         // RETURNING gives what was stored (timestamps at PostgreSQL's microsecond precision).
-        return Read(reader);
+        var created = Read(reader);
+        // This process's nearby searches find it from now on; other processes after their next refresh.
+        nearby?.Add(created);
+        return created;
     }
 
     public async Task<PlaceDetails?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -58,11 +67,20 @@ public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock
     }
 
     /// <summary>
-    /// Places within the radius, nearest first (ties by id), each with its great-circle distance. Exact: the GiST
-    /// index narrows the search to a cube around the point that contains the whole circle, and the haversine
-    /// distance on the mean Earth radius decides.
+    /// Places within the radius, nearest first (ties by id), each with its great-circle distance: from the in-memory
+    /// index when there is one and it is loaded (no database round trip), else from the table.
     /// </summary>
-    public async Task<IReadOnlyList<NearbyPlace>> FindNearbyAsync(NearbyQuery query, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<NearbyPlace>> FindNearbyAsync(NearbyQuery query, CancellationToken cancellationToken = default) =>
+        nearby is { IsLoaded: true } index
+            ? Task.FromResult(index.Search(query))
+            : FindNearbyInDatabaseAsync(query, cancellationToken);
+
+    /// <summary>
+    /// The nearby search in PostgreSQL. Exact: the GiST index narrows the search to a cube around the point that
+    /// contains the whole circle, and the haversine distance on the mean Earth radius decides. Name matching is ILIKE
+    /// (case folding by the database's locale; the in-memory index folds like .NET's OrdinalIgnoreCase).
+    /// </summary>
+    public async Task<IReadOnlyList<NearbyPlace>> FindNearbyInDatabaseAsync(NearbyQuery query, CancellationToken cancellationToken = default)
     {
         var filters = new StringBuilder();
         await using var command = database.CreateCommand();
@@ -112,6 +130,57 @@ public sealed class PlaceDirectory(NpgsqlDataSource database, TimeProvider clock
             places.Add(new NearbyPlace(Read(reader), reader.GetDouble(8)));
         }
         return places;
+    }
+
+    /// <summary>
+    /// Reads places for the in-memory index: all of them (<paramref name="since"/> null), or those created at or after
+    /// <paramref name="since"/>, together with the table's row count and the database's clock, all in one
+    /// snapshot (a read-only REPEATABLE READ transaction), so that the count tells whether the places read so far are
+    /// all there is. When the table holds exactly <paramref name="unlessTotal"/> rows no rows are read (nothing can be
+    /// new: places are never deleted), so a refresh with nothing to do costs one count. Repeated categories and
+    /// addresses (the import's "city" and country codes) share one string.
+    /// </summary>
+    public async Task<PlaceRead> ReadPlacesAsync(DateTimeOffset? since, long? unlessTotal = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        long total;
+        DateTimeOffset readAt;
+        await using (var head = new NpgsqlCommand("SELECT count(*), now() FROM places", connection, transaction))
+        await using (var reader = await head.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            total = reader.GetInt64(0);
+            readAt = reader.GetFieldValue<DateTimeOffset>(1);
+        }
+        if (total == unlessTotal)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return new PlaceRead([], total, readAt);
+        }
+        var places = new List<PlaceDetails>(since is null ? (int)Math.Min(total, 10_000_000) : 16);
+        await using (var rows = new NpgsqlCommand(
+            since is null ? $"SELECT {Columns} FROM places" : $"SELECT {Columns} FROM places WHERE created_at >= @since",
+            connection, transaction))
+        {
+            if (since is { } from)
+            {
+                rows.Parameters.AddWithValue("since", from);
+            }
+            var shared = new Dictionary<string, string>(StringComparer.Ordinal);
+            string? Share(string? value) =>
+                value is null || value.Length > 16 ? value
+                    : shared.TryGetValue(value, out var known) ? known
+                    : shared.Count < 10_000 ? shared[value] = value : value;
+            await using var reader = await rows.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var place = Read(reader);
+                places.Add(place with { Category = Share(place.Category), Address = Share(place.Address) });
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new PlaceRead(places, total, readAt);
     }
 
     private static PlaceDetails Read(NpgsqlDataReader reader) => new(

@@ -39,11 +39,12 @@ public sealed class NearbyDataSet : IAsyncLifetime
     public PlaceDirectory Directory { get; private set; } = null!;
     public List<PlaceDetails> Places { get; } = [];
 
-    public async Task InitializeAsync()
+    /// <summary>The data set itself, without a database (the in-memory index tests use it alone).</summary>
+    public static List<PlaceDetails> Generate(int count = Count, int seed = 20261123)
     {
-        Database = await TestDatabase.CreateAsync();
-        var random = new Random(20261123);
-        for (var i = 0; i < Count; i++)
+        var places = new List<PlaceDetails>(count);
+        var random = new Random(seed);
+        for (var i = 0; i < count; i++)
         {
             double lat, lon;
             if (i % 4 == 3)
@@ -61,9 +62,16 @@ public sealed class NearbyDataSet : IAsyncLifetime
             lat = lat > 90 ? 180 - lat : lat < -90 ? -180 - lat : lat;
             lon = lon > 180 ? lon - 360 : lon < -180 ? lon + 360 : lon;
             var category = Categories[random.Next(Categories.Length)];
-            Places.Add(new PlaceDetails($"t-{i:D5}", $"{Words[random.Next(Words.Length)]} {i}", lat, lon, category, null,
+            places.Add(new PlaceDetails($"t-{i:D5}", $"{Words[random.Next(Words.Length)]} {i}", lat, lon, category, null,
                 DateTimeOffset.UnixEpoch, null));
         }
+        return places;
+    }
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        Places.AddRange(Generate());
 
         DataSource = NpgsqlDataSource.Create(Database.ConnectionString);
         Directory = new PlaceDirectory(DataSource, TimeProvider.System);
@@ -93,7 +101,7 @@ public sealed class NearbyDataSet : IAsyncLifetime
         await Database.DisposeAsync();
     }
 
-    private static double Gaussian(Random random) =>
+    public static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
 
@@ -117,7 +125,7 @@ public sealed class NearbySearchTests(NearbyDataSet data) : IClassFixture<Nearby
     }
 
     /// <summary>Query points: near cities, anywhere, at data points, near both poles and on both sides of ±180°.</summary>
-    private static IEnumerable<(double Lat, double Lon, double Radius)> Queries(int count, int seed)
+    internal static IEnumerable<(double Lat, double Lon, double Radius)> Queries(int count, int seed)
     {
         var random = new Random(seed);
         double[] radii = [1, 50, 500, 1000, 5000, 20_000, 50_000, 100_000];
@@ -219,5 +227,70 @@ public sealed class NearbySearchTests(NearbyDataSet data) : IClassFixture<Nearby
 
             Assert.Equal(expected, actual.Select(a => a.Place.Id).ToList());
         }
+    }
+
+    /// <summary>
+    /// The in-memory index, loaded from this database the way the API loads it, answers as the database does: the same
+    /// places in the same order (a difference only on the circle itself, within floating-point noise), the same
+    /// distances to floating-point noise, with and without filters; and exactly as the brute force does.
+    /// </summary>
+    [Fact]
+    public async Task The_in_memory_index_loaded_from_the_table_answers_as_the_database_does()
+    {
+        var index = new NearbyIndex();
+        var read = await data.Directory.ReadPlacesAsync(null);
+        index.Load(read.Places);
+        Assert.Equal(NearbyDataSet.Count, read.Total);
+        Assert.Equal(NearbyDataSet.Count, index.Count);
+
+        var random = new Random(17);
+        foreach (var (lat, lon, radius) in Queries(200, seed: 17))
+        {
+            var (text, category, limit) = random.Next(4) switch
+            {
+                0 => ("tOWer", "CAFE", 1_000_000),
+                1 => ((string?)null, (string?)null, 50),
+                _ => (null, null, 1_000_000),
+            };
+            var query = new NearbyQuery(lat, lon, radius, text, category, limit);
+            var fromSql = await data.Directory.FindNearbyInDatabaseAsync(query);
+            var fromMemory = index.Search(query);
+            var context = $"at ({lat}, {lon}) within {radius} m, {text}/{category}/{limit}";
+
+            var sqlIds = fromSql.Select(p => p.Place.Id).ToList();
+            var memoryIds = fromMemory.Select(p => p.Place.Id).ToList();
+            if (!sqlIds.SequenceEqual(memoryIds))
+            {
+                // Only a place within floating-point noise of the circle (or of the limit-th distance) may differ.
+                foreach (var id in sqlIds.Except(memoryIds).Concat(memoryIds.Except(sqlIds)))
+                {
+                    var p = data.Places.Single(p => p.Id == id);
+                    var d = Haversine(lat, lon, p.Latitude, p.Longitude);
+                    Assert.True(Math.Abs(d - radius) < 1e-6 || (fromMemory.Count > 0 && Math.Abs(d - fromMemory[^1].DistanceM) < 1e-6), $"{id} {context}");
+                }
+            }
+            var sqlDistance = fromSql.ToDictionary(p => p.Place.Id, p => p.DistanceM);
+            foreach (var p in fromMemory.Where(p => sqlDistance.ContainsKey(p.Place.Id)))
+            {
+                Assert.True(Math.Abs(p.DistanceM - sqlDistance[p.Place.Id]) < 1e-6, $"{p.Place.Id} {context}");
+            }
+            Assert.Equal(NearbyIndexTests.BruteForce(read.Places, query), fromMemory);
+        }
+    }
+
+    [Fact]
+    public async Task A_directory_with_a_loaded_index_answers_from_it()
+    {
+        var index = new NearbyIndex();
+        var directory = new PlaceDirectory(data.DataSource, TimeProvider.System, index);
+        var query = new NearbyQuery(52.52, 13.405, 20_000, null, null, 20);
+
+        var beforeLoad = await directory.FindNearbyAsync(query); // from the table: the index is not loaded yet
+        index.Load([.. data.Places.Where(p => p.Id != beforeLoad[0].Place.Id)]);
+        var afterLoad = await directory.FindNearbyAsync(query);
+
+        Assert.Equal(20, beforeLoad.Count);
+        Assert.DoesNotContain(afterLoad, p => p.Place.Id == beforeLoad[0].Place.Id); // proof it came from memory
+        Assert.Equal(beforeLoad.Skip(1).Select(p => p.Place.Id), afterLoad.Take(19).Select(p => p.Place.Id));
     }
 }
