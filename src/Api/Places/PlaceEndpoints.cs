@@ -48,7 +48,7 @@ public static class PlaceEndpoints
     /// <summary>
     /// Query values are bound as strings and parsed here, so a bad number is a 422 with field errors. Answered from this
     /// process's in-memory index (no grain call, no database round trip) once it has loaded, from PostgreSQL until then
-    /// (<see cref="PlaceDirectory.FindNearbyAsync"/>, docs/adr/0027-nearby-in-memory.md).
+    /// (<see cref="PlaceDirectory.FindNearbyAsync"/>, docs/adr/0029-nearby-in-memory.md).
     /// </summary>
     private static async Task<IResult> Nearby(
         string? latitude,

@@ -4,7 +4,7 @@ namespace Herenow.Grains.Places;
 
 /// <summary>
 /// The nearby search from memory: every place of the places table in latitude bands of 0.1°, each band sorted by
-/// longitude, so a search reads a few contiguous runs of a sorted array (docs/adr/0027-nearby-in-memory.md).
+/// longitude, so a search reads a few contiguous runs of a sorted array (docs/adr/0029-nearby-in-memory.md).
 /// <para>Exact: the answer is the brute force over all places with <see cref="Geo.HaversineMeters"/> (query point
 /// first), the places within <c>RadiusM</c> whose name contains <c>Text</c> and whose category is <c>Category</c>
 /// (both <see cref="StringComparison.OrdinalIgnoreCase"/>), ordered by that distance and then by id (ordinal), the

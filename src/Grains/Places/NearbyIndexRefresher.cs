@@ -31,7 +31,7 @@ public sealed class NearbyIndexOptions
 
 /// <summary>
 /// Loads the <see cref="NearbyIndex"/> of this process from the places table at start, then keeps it current.
-/// <para>Consistency (docs/adr/0027-nearby-in-memory.md): one index per API process, loaded in full at start (until
+/// <para>Consistency (docs/adr/0029-nearby-in-memory.md): one index per API process, loaded in full at start (until
 /// then searches go to PostgreSQL), then every <see cref="NearbyIndexOptions.RefreshInterval"/> the table's row count
 /// is read. Places are never updated or deleted, and every place the index has read from the table (its confirmed
 /// count) is still there, so the index holds the whole table exactly when the two counts are equal: then nothing else

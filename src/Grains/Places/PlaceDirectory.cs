@@ -22,7 +22,7 @@ public sealed record PlaceRead(IReadOnlyList<PlaceDetails> Places, long Total, D
 /// The places table: creating a place, reading one, and the nearby search. The table is the source of truth for a
 /// place's details; PlaceGrain holds only statistics. Used by the API and by PlaceGrain.
 /// <para>The nearby search answers from <paramref name="nearby"/>, the in-memory index, once it is loaded (the API
-/// process registers one, docs/adr/0027-nearby-in-memory.md), and from the table's GiST index otherwise
+/// process registers one, docs/adr/0029-nearby-in-memory.md), and from the table's GiST index otherwise
 /// (docs/adr/0010-nearby-search-index.md): while the index loads, and in processes without one (the silo). A place
 /// created here goes into that index at once.</para>
 /// </summary>

@@ -35,6 +35,7 @@ public static class SettingsCatalog
         (Herenow.Api.Sessions.SessionCacheOptions.Section, typeof(Herenow.Api.Sessions.SessionCacheOptions)),
         (Herenow.Grains.Places.PlaceCacheOptions.Section, typeof(Herenow.Grains.Places.PlaceCacheOptions)),
         (Herenow.Grains.Pages.PageCacheOptions.Section, typeof(Herenow.Grains.Pages.PageCacheOptions)),
+        (Herenow.Grains.Places.NearbyIndexOptions.Section, typeof(Herenow.Grains.Places.NearbyIndexOptions)),
         // Bound over Orleans' own type (MembershipSettings.Configure); documented as a pattern, not key by key.
         (MembershipSettings.Section, typeof(ClusterMembershipOptions)),
     ];
