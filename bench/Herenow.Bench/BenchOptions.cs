@@ -68,6 +68,9 @@ public sealed class BenchOptions
     /// <summary>A one-second window with at most this many commits counts as quiet (before and after a counted step).</summary>
     public double QuietCommits { get; private set; } = 20;
 
+    /// <summary>The longest wait, after a figure's background load, for the service to finish the work it left behind.</summary>
+    public double DrainMaxSeconds { get; private set; } = 300;
+
     /// <summary>The longest wait for a quiet window.</summary>
     public double QuietMaxSeconds { get; private set; } = 30;
 
@@ -148,6 +151,7 @@ public sealed class BenchOptions
                 case "--settle-seconds": o.SettleSeconds = Double(); break;
                 case "--quiet-commits": o.QuietCommits = Double(); break;
                 case "--quiet-max-seconds": o.QuietMaxSeconds = Double(); break;
+                case "--drain-max-seconds": o.DrainMaxSeconds = Double(); break;
                 case "--admin-port": o.AdminPortBase = Int(); break;
                 case "--grain-call-metric": o.GrainCallMetric = Value(); break;
                 case "--connections": o.MaxConnections = Int(); break;

@@ -87,7 +87,7 @@ public sealed class FanoutFigure : IFigure
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
         var alone = (await context.RunAsync(scenario, rate, options.StepDuration, stop: ct)) with { Name = FormattableString.Invariant($"POST check-ins {rate:F0}/s, no fan-out") };
         Console.WriteLine($"  {alone.Summary}");
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        var aloneDrain = await context.DrainAsync("after the check-ins alone", ct);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var background = context.RunAsync(scenario, rate, TimeSpan.FromHours(1), stop: stop.Token);
@@ -102,6 +102,7 @@ public sealed class FanoutFigure : IFigure
         await stop.CancelAsync();
         var during = (await background) with { Name = FormattableString.Invariant($"POST check-ins {rate:F0}/s during {label} fan-outs") };
         Console.WriteLine($"  {during.Summary}");
+        var drain = await context.DrainAsync("after the check-ins under fan-out", ct);
 
         var scaled = followers < 100_000
             ? FormattableString.Invariant($" (the largest celebrity of this run has {label} followers; the goal is stated for 100k, which the full profile seeds)")
@@ -114,12 +115,14 @@ public sealed class FanoutFigure : IFigure
             new(FormattableString.Invariant($"check-in errors during the {label} fan-outs"), during.ErrorRate * 100, "%"),
             new(FormattableString.Invariant($"{label} followers under {rate:F0}/s check-ins: fan-out p99"), Percentile(latencies, 99), "ms"),
         };
+        if (aloneDrain.Seconds is not null) metrics.Add(FigureContext.DrainMetric(FormattableString.Invariant($"check-ins at {rate:F0}/s alone"), aloneDrain, options.DrainMaxSeconds));
+        if (drain.Seconds is not null) metrics.Add(FigureContext.DrainMetric(FormattableString.Invariant($"check-ins at {rate:F0}/s during the fan-outs"), drain, options.DrainMaxSeconds));
         if (latencies.Count < options.FanoutPosts)
         {
             metrics.Add(new Metric($"{label} followers under load: posts not delivered within {Timeout.TotalSeconds} s", options.FanoutPosts - latencies.Count, "posts"));
         }
         var method = FormattableString.Invariant(
-            $" Under load: POST /api/v1/checkins by pooled users at {rate:F0}/s (--fanout-load-rate; open loop) for one {options.StepDuration.TotalSeconds} s step alone, then again from 1 s before the first of {options.FanoutPosts} posts by bench_f{followers} to the last one's delivery (each delivered to its sampled followers before the next): the check-in p99 during the fan-outs, against the same rate without them.{scaled}");
+            $" Under load: POST /api/v1/checkins by pooled users at {rate:F0}/s (--fanout-load-rate; open loop) for one {options.StepDuration.TotalSeconds} s step alone, then again from 1 s before the first of {options.FanoutPosts} posts by bench_f{followers} to the last one's delivery (each delivered to its sampled followers before the next): the check-in p99 during the fan-outs, against the same rate without them; then a wait (at most --drain-max-seconds) until the service has finished the work they left behind (reported).{scaled}");
         return (metrics, [StepSummary.From(alone), StepSummary.From(during)], method);
     }
 
