@@ -71,6 +71,9 @@ public sealed class BenchOptions
     /// <summary>The longest wait, after a figure's background load, for the service to finish the work it left behind.</summary>
     public double DrainMaxSeconds { get; private set; } = 300;
 
+    /// <summary>Drained means also: the silos used at most this many cores in the window (idle with 100k activations: ~0.12).</summary>
+    public double QuietSiloCores { get; private set; } = 0.25;
+
     /// <summary>The longest wait for a quiet window.</summary>
     public double QuietMaxSeconds { get; private set; } = 30;
 
@@ -152,6 +155,7 @@ public sealed class BenchOptions
                 case "--quiet-commits": o.QuietCommits = Double(); break;
                 case "--quiet-max-seconds": o.QuietMaxSeconds = Double(); break;
                 case "--drain-max-seconds": o.DrainMaxSeconds = Double(); break;
+                case "--quiet-silo-cores": o.QuietSiloCores = Double(); break;
                 case "--admin-port": o.AdminPortBase = Int(); break;
                 case "--grain-call-metric": o.GrainCallMetric = Value(); break;
                 case "--connections": o.MaxConnections = Int(); break;
