@@ -13,8 +13,8 @@ SECONDS_TRACED=10
 usage() {
   cat <<USAGE
 usage: bench/profile.sh [--loads LIST] [--data-dir DIR] [--seconds N]
-  --loads LIST   scenario:rate pairs (default $LOADS); scenarios: checkins, home, global, nearby, health
-  --data-dir DIR the seeded bench data directory (default .data/bench)
+  --loads LIST   scenario:rate pairs (default $LOADS); scenarios: checkins, home, global, place, accounts, nearby, health
+  --data-dir DIR the seeded bench data directory (default .data/bench-seed<format>, as bench/run.sh)
   --seconds N    how long each trace samples (default $SECONDS_TRACED); the load runs 6 s longer
 USAGE
 }

@@ -9,13 +9,13 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 . bench/lib/service.sh
-ONLY="health,checkins,home,global,nearby,fanout,mix,history,silos,memory"
+ONLY="health,checkins,home,global,place,accounts,nearby,fanout,mix,history,silos,memory"
 usage() {
   cat <<USAGE
 usage: bench/run.sh [--quick] [--only LIST] [--data-dir DIR] [--port P] [--pg-port P] [-- harness options]
   --quick        small seed (2k users, at most 1k followers) and 2 s steps: minutes, for trying it out
-  --only LIST    comma-separated figures: health,checkins,home,global,nearby,fanout,mix,history,silos,memory (default: all)
-  --data-dir DIR the bench's own PostgreSQL data, logs and pids (default .data/bench; seeded data is kept and reused)
+  --only LIST    comma-separated figures: health,checkins,home,global,place,accounts,nearby,fanout,mix,history,silos,memory (default: all)
+  --data-dir DIR the bench's own PostgreSQL data, logs and pids (default .data/bench-seed$SEED_FORMAT; seeded data is kept and reused)
   --port P       API port (default 5180); --pg-port P PostgreSQL port (default 55532)
   --out DIR      add the selected figures to an existing run's results (e.g. to redo one that failed)
 Anything after -- goes to the harness (e.g. -- --step-seconds 5 --users 20000); see bench/README.md.
@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 # A quick run keeps its own database, so its small seed never mixes with the full one.
-[ -n "$QUICK" ] && [ "$DATA_DIR" = .data/bench ] && DATA_DIR=.data/bench-quick
+[ -n "$QUICK" ] && [ "$DATA_DIR" = ".data/bench-seed$SEED_FORMAT" ] && DATA_DIR=.data/bench-quick-seed$SEED_FORMAT
 service_init
 
 COMMIT=$(git rev-parse --short HEAD)

@@ -8,7 +8,7 @@ namespace Herenow.Bench;
 /// </summary>
 public sealed class BenchOptions
 {
-    public static readonly string[] AllFigures = ["health", "checkins", "home", "global", "nearby", "fanout", "mix", "history", "memory"];
+    public static readonly string[] AllFigures = ["health", "checkins", "home", "global", "place", "accounts", "nearby", "fanout", "mix", "history", "memory"];
 
     public string Verb { get; private set; } = "run";
     public bool Quick { get; private set; }
@@ -23,7 +23,12 @@ public sealed class BenchOptions
     public HashSet<string> Only { get; private set; } = [.. AllFigures];
 
     public int Users { get; private set; }
-    public int FollowsPerUser { get; private set; } = 3;
+
+    /// <summary>Mean follows per regular user in the Zipf follow graph (<see cref="Seeding.ZipfFollowGraph"/>).</summary>
+    public double FollowsPerUser { get; private set; } = 10;
+
+    /// <summary>The most follows one regular user has (the graph's out-degree cap).</summary>
+    public int MaxFollows { get; private set; }
     public int[] Celebrities { get; private set; } = [];
     public int SeedCheckins { get; private set; }
     public int SessionPool { get; private set; }
@@ -35,6 +40,18 @@ public sealed class BenchOptions
     public int FanoutSample { get; private set; } = 200;
     public int MemoryGrains { get; private set; }
     public int SeedParallelism { get; private set; } = 64;
+
+    /// <summary>Where the read figures' searches start (home, global, place, accounts, nearby).</summary>
+    public double ReadStartRate { get; private set; }
+
+    /// <summary>Figure 3's background check-ins per second (0: 70% of figure 1's rate, searching figure 1 first).</summary>
+    public double GlobalWriteRate { get; private set; } = 500;
+
+    /// <summary>Figure 5's background check-ins per second while the largest celebrity's fan-out runs (0: skip that part).</summary>
+    public double FanoutLoadRate { get; private set; } = 500;
+
+    /// <summary>Record every GC pause of the silo(s) and the API through EventPipe and report the longest per figure.</summary>
+    public bool GcPauses { get; private set; } = true;
 
     /// <summary>Where the /health/live baseline search starts (×<see cref="StepFactor"/> per step).</summary>
     public double HealthStartRate { get; private set; } = 2_000;
@@ -50,6 +67,12 @@ public sealed class BenchOptions
 
     /// <summary>A one-second window with at most this many commits counts as quiet (before and after a counted step).</summary>
     public double QuietCommits { get; private set; } = 20;
+
+    /// <summary>The longest wait, after a figure's background load, for the service to finish the work it left behind.</summary>
+    public double DrainMaxSeconds { get; private set; } = 300;
+
+    /// <summary>Drained means also: the silos used at most this many cores in the window (idle with 100k activations: ~0.12).</summary>
+    public double QuietSiloCores { get; private set; } = 0.25;
 
     /// <summary>The longest wait for a quiet window.</summary>
     public double QuietMaxSeconds { get; private set; } = 30;
@@ -106,7 +129,12 @@ public sealed class BenchOptions
                     o.Only = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
                     break;
                 case "--users": o.Users = Int(); break;
-                case "--follows": o.FollowsPerUser = Int(); break;
+                case "--follows": o.FollowsPerUser = Double(); break;
+                case "--max-follows": o.MaxFollows = Int(); break;
+                case "--read-start-rate": o.ReadStartRate = Double(); break;
+                case "--global-write-rate": o.GlobalWriteRate = Double(); break;
+                case "--fanout-load-rate": o.FanoutLoadRate = Double(); break;
+                case "--no-gc-pauses": o.GcPauses = false; break;
                 case "--celebrities":
                     o.Celebrities = [.. Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
                     break;
@@ -126,6 +154,8 @@ public sealed class BenchOptions
                 case "--settle-seconds": o.SettleSeconds = Double(); break;
                 case "--quiet-commits": o.QuietCommits = Double(); break;
                 case "--quiet-max-seconds": o.QuietMaxSeconds = Double(); break;
+                case "--drain-max-seconds": o.DrainMaxSeconds = Double(); break;
+                case "--quiet-silo-cores": o.QuietSiloCores = Double(); break;
                 case "--admin-port": o.AdminPortBase = Int(); break;
                 case "--grain-call-metric": o.GrainCallMetric = Value(); break;
                 case "--connections": o.MaxConnections = Int(); break;
@@ -145,6 +175,8 @@ public sealed class BenchOptions
             throw new ArgumentException($"--users ({o.Users}) must be at least the largest --celebrities count ({o.Celebrities.Max()})");
         }
         if (o.StepFactor <= 1) throw new ArgumentException("--step-factor must be above 1");
+        if (o.FollowsPerUser < 1) throw new ArgumentException("--follows (the mean) must be at least 1");
+        if (o.MaxFollows < o.FollowsPerUser) throw new ArgumentException($"--max-follows ({o.MaxFollows}) must be at least --follows ({o.FollowsPerUser})");
         return o;
     }
 
@@ -152,6 +184,8 @@ public sealed class BenchOptions
     {
         // Full: enough users that one account can have 100k followers. Quick: minutes, not hours.
         Users = Quick ? 2_000 : 110_000;
+        MaxFollows = Quick ? 200 : 1_000;
+        ReadStartRate = Quick ? 20 : 50;
         Celebrities = Quick ? [100, 1_000] : [1_000, 10_000, 100_000];
         SeedCheckins = Quick ? 2_000 : 20_000;
         SessionPool = Quick ? 200 : 2_000;

@@ -2,7 +2,10 @@
 # own data directory and ports), stopped by pid; the harness; and a wait for a quiet silo. Source it, then call
 # service_init once the options are parsed.
 
-DATA_DIR=${DATA_DIR:-.data/bench}
+# The seed's format (keep equal to SeedPlan.Format in Herenow.Bench/Seeding/SeedPlan.cs; a test checks): seeded data is
+# kept and reused, so a seed of another format goes into another data directory instead of being topped up.
+SEED_FORMAT=2
+DATA_DIR=${DATA_DIR:-.data/bench-seed$SEED_FORMAT}
 API_PORT=${API_PORT:-5180}
 PG_PORT=${PG_PORT:-55532}
 SILO_PORT=${SILO_PORT:-21111}

@@ -17,6 +17,9 @@ namespace Herenow.Bench.Figures;
 /// the figure is fan-out time, not API read time. "Last follower" = the latest arrival among a sample: the
 /// last-created follower (fan-out delivers in follow order, in batches, so it is in the final batch) plus a random
 /// sample of the others; all N feeds are not polled because polling 100k grains would itself load the cluster.
+/// Then, unless --fanout-load-rate is 0, check-ins at a fixed rate (500/s) alone for one step, and again while the
+/// largest celebrity posts: the check-in p99 during a large fan-out, next to the same rate without it (the goal: p99
+/// &lt; 50 ms at 500/s during a 100k fan-out; --quick's largest celebrity is smaller and the figure says so).
 /// </summary>
 public sealed class FanoutFigure : IFigure
 {
@@ -33,6 +36,7 @@ public sealed class FanoutFigure : IFigure
         var baseline = await UnloadedHealthAsync(context);
         var metrics = new List<Metric>();
         var pollRounds = new List<double>();
+        var steps = new List<StepSummary>();
         foreach (var (followers, (author, token)) in celebrities.Zip(tokens))
         {
             var latencies = new List<double>();
@@ -51,10 +55,75 @@ public sealed class FanoutFigure : IFigure
                 metrics.Add(new Metric($"{label} followers: posts not delivered within {Timeout.TotalSeconds} s", options.FanoutPosts - latencies.Count, "posts"));
             }
         }
+        var underLoad = "";
+        if (options.FanoutLoadRate > 0 && celebrities.Count > 0)
+        {
+            var (loadMetrics, loadSteps, loadMethod) = await UnderLoadAsync(context, celebrities[^1], tokens[^1].Token, ct);
+            metrics.AddRange(loadMetrics);
+            steps.AddRange(loadSteps);
+            underLoad = loadMethod;
+        }
         var method = FormattableString.Invariant(
-            $"{options.FanoutPosts} posts (POST /api/v1/checkins, public) per author `bench_f<N>`, one at a time, nothing else running. After each 201, the home FeedGrains of the last-created follower plus {options.FanoutSample} random followers are read through an Orleans client in rounds until all hold the check-in (resolution: one polling round, median {Percentile(pollRounds, 50):F1} ms). Reported: time from the 201 to the latest arrival in that sample, p50 and p99 over the posts (with few posts p99 is the worst one). Baseline: /health/live latency at a light fixed rate (50/s for 3 s).");
+            $"{options.FanoutPosts} posts (POST /api/v1/checkins, public) per author `bench_f<N>`, one at a time, nothing else running. After each 201, the home FeedGrains of the last-created follower plus {options.FanoutSample} random followers are read through an Orleans client in rounds until all hold the check-in (resolution: one polling round, median {Percentile(pollRounds, 50):F1} ms). Reported: time from the 201 to the latest arrival in that sample, p50 and p99 over the posts (with few posts p99 is the worst one). Baseline: /health/live latency at a light fixed rate (50/s for 3 s).{underLoad}");
         return new FigureResult("fanout" + (options.Variant is null ? "" : "-" + options.Variant), "5. Fan-out to the last follower's home feed" + context.Suffix,
-            method, metrics, [StepSummary.From(baseline)], start, context.Now);
+            method, metrics, [StepSummary.From(baseline), .. steps], start, context.Now);
+    }
+
+    /// <summary>
+    /// Check-ins at <see cref="BenchOptions.FanoutLoadRate"/> for one step alone, then again while the largest
+    /// celebrity posts <see cref="BenchOptions.FanoutPosts"/> times (each waited for until delivered to its sampled
+    /// followers, as above): the background run spans the fan-outs from the first post to the last delivery.
+    /// </summary>
+    private static async Task<(List<Metric> Metrics, List<StepSummary> Steps, string Method)> UnderLoadAsync(FigureContext context,
+        int followers, string token, CancellationToken ct)
+    {
+        var options = context.Options;
+        var rate = options.FanoutLoadRate;
+        var label = Followers(followers);
+        var scenario = ApiScenarios.PostCheckin(context.Data);
+        Console.WriteLine(FormattableString.Invariant($"check-ins at {rate:F0}/s alone, then during {options.FanoutPosts} posts of bench_f{followers} ({label} followers)"));
+        // Warm-up (connections, activations), not recorded.
+        await context.Runner.RunAsync(scenario, rate, TimeSpan.FromSeconds(2), stop: ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        var alone = (await context.RunAsync(scenario, rate, options.StepDuration, stop: ct)) with { Name = FormattableString.Invariant($"POST check-ins {rate:F0}/s, no fan-out") };
+        Console.WriteLine($"  {alone.Summary}");
+        var aloneDrain = await context.DrainAsync("after the check-ins alone", ct);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var background = context.RunAsync(scenario, rate, TimeSpan.FromHours(1), stop: stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        var latencies = new List<double>();
+        for (var post = 0; post < options.FanoutPosts; post++)
+        {
+            var (ms, _) = await OnePostAsync(context, followers, token, ct);
+            Console.WriteLine(FormattableString.Invariant($"fan-out bench_f{followers} under {rate:F0}/s check-ins: post {post + 1}/{options.FanoutPosts}: {(ms is { } v ? $"{v:F1} ms" : "timed out")}"));
+            if (ms is { } value) latencies.Add(value);
+        }
+        await stop.CancelAsync();
+        var during = (await background) with { Name = FormattableString.Invariant($"POST check-ins {rate:F0}/s during {label} fan-outs") };
+        Console.WriteLine($"  {during.Summary}");
+        var drain = await context.DrainAsync("after the check-ins under fan-out", ct);
+
+        var scaled = followers < 100_000
+            ? FormattableString.Invariant($" (the largest celebrity of this run has {label} followers; the goal is stated for 100k, which the full profile seeds)")
+            : "";
+        var metrics = new List<Metric>
+        {
+            new(FormattableString.Invariant($"check-in p99 at {rate:F0}/s during a {label} fan-out{scaled}"), during.P99Ms, "ms", alone.P99Ms, FormattableString.Invariant($"check-in p99 at {rate:F0}/s without fan-out")),
+            new(FormattableString.Invariant($"check-in p50 at {rate:F0}/s during a {label} fan-out"), during.P50Ms, "ms", alone.P50Ms, FormattableString.Invariant($"check-in p50 at {rate:F0}/s without fan-out")),
+            new(FormattableString.Invariant($"check-ins achieved during the {label} fan-outs (offered {rate:F0}/s)"), during.AchievedRate, "/s"),
+            new(FormattableString.Invariant($"check-in errors during the {label} fan-outs"), during.ErrorRate * 100, "%"),
+            new(FormattableString.Invariant($"{label} followers under {rate:F0}/s check-ins: fan-out p99"), Percentile(latencies, 99), "ms"),
+        };
+        if (aloneDrain.Seconds is not null) metrics.Add(FigureContext.DrainMetric(FormattableString.Invariant($"check-ins at {rate:F0}/s alone"), aloneDrain, options.DrainMaxSeconds));
+        if (drain.Seconds is not null) metrics.Add(FigureContext.DrainMetric(FormattableString.Invariant($"check-ins at {rate:F0}/s during the fan-outs"), drain, options.DrainMaxSeconds));
+        if (latencies.Count < options.FanoutPosts)
+        {
+            metrics.Add(new Metric($"{label} followers under load: posts not delivered within {Timeout.TotalSeconds} s", options.FanoutPosts - latencies.Count, "posts"));
+        }
+        var method = FormattableString.Invariant(
+            $" Under load: POST /api/v1/checkins by pooled users at {rate:F0}/s (--fanout-load-rate; open loop) for one {options.StepDuration.TotalSeconds} s step alone, then again from 1 s before the first of {options.FanoutPosts} posts by bench_f{followers} to the last one's delivery (each delivered to its sampled followers before the next): the check-in p99 during the fan-outs, against the same rate without them; then a wait (at most --drain-max-seconds) until the service has finished the work they left behind (reported).{scaled}");
+        return (metrics, [StepSummary.From(alone), StepSummary.From(during)], method);
     }
 
     private static async Task<RunResult> UnloadedHealthAsync(FigureContext context)

@@ -85,6 +85,55 @@ public sealed class FigureContext(BenchOptions options, HttpClient http, ICluste
         }
     }
 
+    /// <summary>
+    /// After a load the service could not keep up with (background check-ins beyond its capacity leave fan-outs and
+    /// retries queued): one-second windows until one has at most <see cref="BenchOptions.QuietCommits"/> commits and
+    /// the silos used at most <see cref="BenchOptions.QuietSiloCores"/> of a core, at most
+    /// <see cref="BenchOptions.DrainMaxSeconds"/>, so the next figure does not measure this one's backlog.
+    /// Returns the seconds it took (null without a database connection) and whether it got quiet.
+    /// </summary>
+    public async Task<(double? Seconds, bool Quiet)> DrainAsync(string what, CancellationToken ct)
+    {
+        if (Probe is null) return (null, false);
+        var started = BenchClock.Now;
+        var deadline = started + BenchClock.TicksFromSeconds(Options.DrainMaxSeconds);
+        var last = await Probe.TakeAsync(ct);
+        var lastPrint = started;
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            var now = await Probe.TakeAsync(ct);
+            var commits = now.Commits - last.Commits;
+            var windowS = BenchClock.ToMilliseconds(now.Timestamp - last.Timestamp) / 1000;
+            var siloCores = now.CpuMs.TryGetValue("silo", out var s1) && last.CpuMs.TryGetValue("silo", out var s0) && windowS > 0
+                ? (s1 - s0) / 1000 / windowS
+                : 0;
+            last = now;
+            var seconds = BenchClock.ToMilliseconds(BenchClock.Now - started) / 1000;
+            // Work left in memory (a fan-out queue) shows in the silos' CPU before it shows in commits.
+            if ((commits is null || commits <= Options.QuietCommits) && siloCores <= Options.QuietSiloCores)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  {what}: quiet after {seconds:F0} s"));
+                return (seconds, true);
+            }
+            if (BenchClock.Now > deadline)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  {what}: still {commits} commits/s, silos {siloCores:F2} cores after {seconds:F0} s (--drain-max-seconds); going on"));
+                return (seconds, false);
+            }
+            if (BenchClock.ToMilliseconds(BenchClock.Now - lastPrint) >= 10_000)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  {what}: {commits} commits/s, silos {siloCores:F2} cores after {seconds:F0} s"));
+                lastPrint = BenchClock.Now;
+            }
+        }
+    }
+
+    /// <summary>The drain as a metric: how long the service needed to finish the work a load left behind.</summary>
+    public static Metric DrainMetric(string what, (double? Seconds, bool Quiet) drain, double maxSeconds) =>
+        new(drain.Quiet ? $"{what}: left-over work done after (s)" : FormattableString.Invariant($"{what}: left-over work still running after (s; gave up at --drain-max-seconds {maxSeconds:F0})"),
+            drain.Seconds ?? 0, "s");
+
     public void Keep(RunResult result)
     {
         lock (Timeline)

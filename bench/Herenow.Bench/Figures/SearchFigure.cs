@@ -5,8 +5,9 @@ using Herenow.Bench.Scenarios;
 namespace Herenow.Bench.Figures;
 
 /// <summary>
-/// Figures 1, 2 and 4: the highest fixed rate whose p99 stays under a threshold, next to the same search on
-/// GET /health/live.
+/// Figures 1, 2, 4, 9 and 10: the highest fixed rate whose p99 stays under a threshold, next to the same search on
+/// GET /health/live. Every step is counted, so the reported step's grain calls and statements per request (per page,
+/// for the feeds) are figure metrics.
 /// </summary>
 public sealed class SearchFigure(string id, string title, Func<FigureContext, Scenario> scenario,
     Func<BenchOptions, double> threshold, Func<BenchOptions, double> startRate) : IFigure
@@ -21,10 +22,26 @@ public sealed class SearchFigure(string id, string title, Func<FigureContext, Sc
         c => ApiScenarios.PostCheckin(c.Data), o => o.WriteP99Ms, o => o.CheckinStartRate);
 
     public static SearchFigure Home() => new("home", "2. Home feed (GET /api/v1/feeds/home, limit 20)",
-        c => ApiScenarios.HomeFeed(c.Data), o => o.ReadP99Ms, o => o.Quick ? 20 : 50);
+        c => ApiScenarios.HomeFeed(c.Data), o => o.ReadP99Ms, o => o.ReadStartRate);
 
     public static SearchFigure Nearby() => new("nearby", "4. Nearby search (GET /api/v1/places/nearby, 5-20 km)",
-        c => ApiScenarios.Nearby(c.Data), o => o.ReadP99Ms, o => o.Quick ? 20 : 50);
+        c => ApiScenarios.Nearby(c.Data), o => o.ReadP99Ms, o => o.ReadStartRate);
+
+    public static SearchFigure Place() => new("place", "9. Place feed (GET /api/v1/places/{id}/checkins, limit 20)",
+        c => ApiScenarios.PlaceFeed(c.Data), o => o.ReadP99Ms, o => o.ReadStartRate);
+
+    public static SearchFigure Accounts() => new("accounts", "10. Account history pages (GET /api/v1/accounts/{username}/checkins, limit 20)",
+        c => ApiScenarios.AccountHistory(c.Data, c.Options.Users), o => o.ReadP99Ms, o => o.ReadStartRate);
+
+    private static string What(string id) => id switch
+    {
+        "checkins" => "Users are seeded accounts with bearer tokens; check-ins go to popular real places (Zipf over the GeoNames cities), a few hundred metres away.",
+        "home" => "Readers are pooled seeded users (bearer tokens) spread over the Zipf follow graph's popularity ranks; how many accounts each follows is itself power-law distributed (the seed line above), so some home feeds draw on hundreds of authors.",
+        "place" => "Places drawn by the same Zipf popularity the check-ins use (busy places have full pages, the tail short or empty ones), read as random pooled users.",
+        "accounts" => "Authors drawn by the seeded posting activity (Zipf over a fixed shuffle of the users: a few prolific authors with full pages, a long tail with one check-in or none), read as random pooled users (followers or not).",
+        "nearby" => "At a random real city's coordinates (uniform over the GeoNames cities), radius 5-20 km.",
+        _ => "",
+    };
 
     public async Task<FigureResult> RunAsync(FigureContext context, CancellationToken ct)
     {
@@ -35,7 +52,7 @@ public sealed class SearchFigure(string id, string title, Func<FigureContext, Sc
         var found = Id == "health" ? baseline : await context.SearchAsync(scenario(context), context.Search(startRate(context.Options), p99), counted: true);
         if (Id == "checkins") context.CheckinRate = found.Found?.TargetRate;
         string method = FormattableString.Invariant(
-            $"Fixed-rate (open-loop) steps of {context.Options.StepDuration.TotalSeconds} s from {found.Options.StartRate}/s, ×{found.Options.Factor} per step, until p99 ≥ {limit} or errors > 1% (stopped: {found.StopReason}). Latency counts from each request's scheduled send time. Users are seeded accounts with bearer tokens; check-ins go to popular real places (Zipf over the GeoNames cities), a few hundred metres away. Baseline: the same search on /health/live (stopped: {baseline.StopReason}). Per-request counters: deltas around the reported step (see the steps table for every step).");
+            $"Fixed-rate (open-loop) steps of {context.Options.StepDuration.TotalSeconds} s from {found.Options.StartRate}/s, ×{found.Options.Factor} per step, until p99 ≥ {limit} or errors > 1% (stopped: {found.StopReason}). Latency counts from each request's scheduled send time. {What(Id)} Baseline: the same search on /health/live (stopped: {baseline.StopReason}). Per-request counters: deltas around the reported step (see the steps table for every step).");
         var saturation = Id == "health" && context.Options.SaturationRate > 0
             ? await context.RunAsync(ApiScenarios.HealthLive() with { Name = "GET /health/live (saturation)" }, context.Options.SaturationRate, TimeSpan.FromSeconds(3), stop: ct)
             : null;
@@ -45,7 +62,7 @@ public sealed class SearchFigure(string id, string title, Func<FigureContext, Sc
             method = FormattableString.Invariant(
                 $"Fixed-rate (open-loop) steps of {context.Options.StepDuration.TotalSeconds} s from {found.Options.StartRate}/s, ×{found.Options.Factor} per step, until p99 ≥ {limit} or errors > 1% (stopped: {found.StopReason}), on the harness's raw-socket HTTP/1.1 client. This is the ceiling every other figure is divided by: if it is low, the client (or the host) is the limit, not the feature. 'Send lag' in the steps is how late the generator itself sent (already inside the latencies).");
         }
-        var per = Id == "checkins" ? "check-in" : "request";
+        var per = Id switch { "checkins" => "check-in", "home" or "place" or "accounts" => "page", _ => "request" };
         var metrics = FigureContext.SearchMetrics(found, baseline, limit, per);
         var steps = Id == "health" ? FigureContext.Steps(baseline) : FigureContext.Steps(baseline, found);
         if (saturation is not null)

@@ -28,7 +28,7 @@ public static class ChartWriter
             throughput.LegendText = "requests/s (right)";
             plot.Axes.SetLimitsY(0, Math.Max(1, points.Max(p => p.Count)) * 1.1, plot.Axes.Right);
         }
-        foreach (var figure in report.Figures)
+        foreach (var figure in report.Figures.Where(f => f.Id != GcSummary.Id))
         {
             var line = plot.Add.VerticalLine(figure.StartS);
             line.Color = Colors.Black.WithAlpha(0.3);

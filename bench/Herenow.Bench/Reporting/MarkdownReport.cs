@@ -60,6 +60,7 @@ public static class MarkdownReport
         "ms" => value.ToString(value < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms",
         "" => value.ToString("F2", CultureInfo.InvariantCulture),
         "ms CPU" => value.ToString("F3", CultureInfo.InvariantCulture) + " ms CPU",
+        "pauses" or "posts" => value.ToString("F0", CultureInfo.InvariantCulture) + " " + unit,
         "commits" or "statements" or "calls" or "writes" => value.ToString("F2", CultureInfo.InvariantCulture) + " " + unit,
         "B" => value.ToString("F0", CultureInfo.InvariantCulture) + " B",
         _ => value.ToString("F1", CultureInfo.InvariantCulture) + " " + unit,

@@ -7,6 +7,7 @@ public static class ReportWriter
     {
         Directory.CreateDirectory(directory);
         SiloComparison.Update(report);
+        GcSummary.Refresh(report);
         await JsonReport.WriteAsync(report, Path.Combine(directory, "results.json"));
         await File.WriteAllTextAsync(Path.Combine(directory, "results.md"), MarkdownReport.Render(report));
         ChartWriter.Write(report, Path.Combine(directory, "chart.png"));

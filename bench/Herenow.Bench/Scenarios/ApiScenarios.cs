@@ -38,6 +38,34 @@ public static class ApiScenarios
 
     public static Scenario GlobalFeed() => Scenario.Constant("GET /api/v1/feeds/global", new BenchRequest("GET", "/api/v1/feeds/global?limit=20"));
 
+    /// <summary>
+    /// The place feed (GET /api/v1/places/{id}/checkins?limit=20) of a place drawn by the same Zipf popularity the
+    /// check-ins use, so busy places (full pages) are read most and the tail (short or empty pages) too; read as a
+    /// random pooled user (visibility is filtered per viewer).
+    /// </summary>
+    public static Scenario PlaceFeed(BenchData data) => new("GET /api/v1/places/{id}/checkins", _ =>
+    {
+        var random = Random.Shared;
+        var place = data.Places.Popular(random);
+        return new BenchRequest("GET", "/api/v1/places/" + Uri.EscapeDataString(place.Id) + "/checkins?limit=20", data.AnyToken(random));
+    });
+
+    /// <summary>
+    /// An account's history page (GET /api/v1/accounts/{username}/checkins?limit=20) of a seeded author drawn by
+    /// posting activity (a few prolific authors with full pages, a long tail with one check-in or none), read as a
+    /// random pooled user.
+    /// </summary>
+    public static Scenario AccountHistory(BenchData data, int users)
+    {
+        var posters = data.Posters ?? new PosterDistribution(users);
+        return new("GET /api/v1/accounts/{username}/checkins", _ =>
+        {
+            var random = Random.Shared;
+            var author = SeedPlan.User(posters.Next(random));
+            return new BenchRequest("GET", "/api/v1/accounts/" + author + "/checkins?limit=20", data.AnyToken(random));
+        });
+    }
+
     /// <summary>Nearby search at a random real city's coordinates, radius 5-20 km.</summary>
     public static Scenario Nearby(BenchData data) => new("GET /api/v1/places/nearby", _ =>
     {

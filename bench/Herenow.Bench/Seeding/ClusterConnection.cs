@@ -35,11 +35,21 @@ public sealed class ClusterConnection : IAsyncDisposable
             // Seeding a 100k-follower account queues many calls on one grain; give them longer than the API's 10 s.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(60));
         });
+        // No console lifetime: it would take SIGTERM for itself (stop the host, then wait for Main to return), so
+        // `kill <harness>` — as bench/run.sh's traps and a user stopping a run do — left the harness running.
+        builder.Services.AddSingleton<IHostLifetime, NoLifetime>();
         var host = builder.Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         await host.StartAsync(timeout.Token);
         return new ClusterConnection(host);
+    }
+
+    private sealed class NoLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

@@ -9,7 +9,8 @@ namespace Herenow.Bench.Seeding;
 /// Seeds through grain calls, not the REST API: registering 100k accounts through POST /api/v1/accounts would hash
 /// 100k passwords (PBKDF2, tens of milliseconds each by design). Every seeded account gets the same precomputed hash
 /// (the API's own <see cref="PasswordHashing"/>), so any of them can still sign in through POST /api/v1/sessions.
-/// Everything is idempotent: Register refuses a taken name, Follow of a followee is a no-op.
+/// Everything is idempotent: Register refuses a taken name, Follow of a followee is a no-op. What is seeded is
+/// <see cref="SeedPlan"/>'s business (the follow graph, the posters).
 /// </summary>
 public sealed class Seeder(IClusterClient cluster, BenchOptions options)
 {
@@ -29,6 +30,8 @@ public sealed class Seeder(IClusterClient cluster, BenchOptions options)
         // A->B and B->A (or any longer cycle) therefore wait on each other until the call times out. Within one
         // phase every edge points the same way in username order, so concurrent calls can never form a cycle.
         var follows = plan.BackgroundFollows().ToList();
+        Console.WriteLine(FormattableString.Invariant(
+            $"seed: {follows.Count:N0} follows between regular users (Zipf graph: mean {plan.Graph.MeanFollows:0.#}, at most {plan.Graph.MaxFollows}, out-degree exponent {plan.Graph.OutDegreeExponent:F2}, popularity exponent {plan.Graph.PopularityExponent})"));
         foreach (var (phase, downward) in new[] { ("follow (power law), 1/2", true), ("follow (power law), 2/2", false) })
         {
             var edges = follows.Where(e => string.CompareOrdinal(e.Follower, e.Followee) > 0 == downward).ToList();
@@ -50,7 +53,7 @@ public sealed class Seeder(IClusterClient cluster, BenchOptions options)
         {
             var place = places.Popular(random);
             var (lat, lon) = PlaceCatalog.Near(place, random);
-            return (Author: SeedPlan.User(random.Next(plan.Users)), Checkin: new NewCheckin(place, lat, lon, 25, "seeded", Visibility.Public, [], null));
+            return (Author: SeedPlan.User(plan.Posters.Next(random)), Checkin: new NewCheckin(place, lat, lon, 25, "seeded", Visibility.Public, [], null));
         }).ToList();
         await BoundedParallel.ForEachAsync("check-ins", posts, options.SeedParallelism, async (post, _) =>
             await cluster.GetGrain<IUserGrain>(post.Author).PostCheckin(post.Checkin), ct);
