@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs Herenow locally: PostgreSQL (unless HERENOW_POSTGRES is set), migrations, N silos and the API.
+# With --cohost the API and silo 1 are one process (ADR 0028); silos 2..N, if any, are plain silos.
 # Ctrl-C or SIGTERM stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,12 +20,15 @@ ADMINS=${HERENOW_ADMINS:-}
 DASHBOARD=false
 JSON_LOGS=false
 OTLP=""
+COHOST=false
 usage() {
   cat <<USAGE
 usage: scripts/run.sh [--silos N] [--port P] [--data-dir DIR] [--pg-port P] [--silo-port P] [--gateway-port P]
                       [--public-url URL] [--allow-private-networks] [--admin NAME] [--admin-port P]
-                      [--dashboard] [--json-logs] [--otlp URL]
+                      [--dashboard] [--json-logs] [--otlp URL] [--cohost]
   --silos N      silo processes to start (default 1)
+  --cohost       the API co-hosts silo 1 in its process (one process instead of two; ADR 0028); silos 2..N stay
+                 plain silos. Default: the API is a separate Orleans client
   --port P       API port on 127.0.0.1 (default 5080)
   --data-dir DIR PostgreSQL data, logs and pid files (default .data/)
   --pg-port P    port of the local PostgreSQL (default 55432)
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
     --dashboard) DASHBOARD=true; shift ;;
     --json-logs) JSON_LOGS=true; shift ;;
     --otlp) OTLP=$2; shift 2 ;;
+    --cohost) COHOST=true; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -103,6 +108,8 @@ for i in $(seq 0 $((SILOS - 1))); do
   [ "$ADMIN_PORT_BASE" = 0 ] || check_port $((ADMIN_PORT_BASE + i + 1)) "admin port of silo $((i + 1))"
 done
 [ "$ADMIN_PORT_BASE" = 0 ] || check_port "$ADMIN_PORT_BASE" "API admin port"
+# Co-hosted, silo 1 is the API's process: its metrics are on the API's admin port, so it has none of its own.
+FIRST_SILO=1; [ "$COHOST" = false ] || FIRST_SILO=2
 
 PIDS=()
 OWN_PG=""
@@ -166,16 +173,20 @@ Herenow__Secrets__Key='$Herenow__Secrets__Key'
 ENV
 chmod 600 "$RUN/cluster.env" # it holds the secrets key
 
-for i in $(seq 1 "$SILOS"); do
+for i in $(seq "$FIRST_SILO" "$SILOS"); do
   Herenow__Silo__SiloPort=$((SILO_PORT_BASE + i - 1)) Herenow__Silo__GatewayPort=$((GATEWAY_PORT_BASE + i - 1)) \
     Herenow__Silo__AdminPort=$([ "$ADMIN_PORT_BASE" = 0 ] && echo 0 || echo $((ADMIN_PORT_BASE + i))) \
     DOTNET_ENVIRONMENT=Production dotnet "$SILO_DLL" >"$LOGS/silo-$i.log" 2>&1 &
   PIDS+=($!); echo $! >"$RUN/silo-$i.pid"
 done
 # Media URLs in responses are absolute, on this API, unless the caller set a base (a CDN, another host name).
+# Co-hosted, the API's process is also silo 1 (silo-1.pid names it too, so scripts/silo.sh numbers on from 2).
 (cd "$ROOT/src/Api" && Herenow__Media__BaseUrl="${Herenow__Media__BaseUrl:-http://127.0.0.1:$API_PORT}" \
+  Herenow__Api__CoHostSilo=$COHOST Herenow__Silo__SiloPort=$SILO_PORT_BASE Herenow__Silo__GatewayPort=$GATEWAY_PORT_BASE \
+  Herenow__Silo__AdminPort=0 \
   Herenow__Admin__Port=$ADMIN_PORT_BASE ASPNETCORE_ENVIRONMENT=Production exec dotnet "$API_DLL" --urls "http://127.0.0.1:$API_PORT") >"$LOGS/api.log" 2>&1 &
 PIDS+=($!); echo $! >"$RUN/api.pid"
+[ "$COHOST" = false ] || echo "$!" >"$RUN/silo-1.pid"
 
 echo "waiting for the cluster..."
 for _ in $(seq 1 120); do
@@ -191,10 +202,10 @@ cat <<INFO
 Herenow is running.
   web client  http://127.0.0.1:$API_PORT/
   API         http://127.0.0.1:$API_PORT/api/v1   (docs: /docs, OpenAPI: /openapi/v1.json)
-  silos       $SILOS (silo ports $SILO_PORT_BASE.., gateway ports $GATEWAY_PORT_BASE..)
+  silos       $SILOS (silo ports $SILO_PORT_BASE.., gateway ports $GATEWAY_PORT_BASE..)$([ "$COHOST" = false ] || echo "; silo 1 is co-hosted in the API's process")
   PostgreSQL  $PG_WHERE
 $(if [ "$ADMIN_PORT_BASE" != 0 ]; then
-  echo "  metrics     http://127.0.0.1:$ADMIN_PORT_BASE/metrics (API), http://127.0.0.1:$((ADMIN_PORT_BASE + 1))/metrics .. (silo 1..)"
+  echo "  metrics     http://127.0.0.1:$ADMIN_PORT_BASE/metrics (API$([ "$COHOST" = false ] || echo " and silo 1")), http://127.0.0.1:$((ADMIN_PORT_BASE + FIRST_SILO))/metrics .. (silo $FIRST_SILO..)"
   [ "$DASHBOARD" = false ] || echo "  dashboard   http://127.0.0.1:$ADMIN_PORT_BASE/dashboard/"
 fi)
   admins      ${ADMINS:-none (--admin NAME)}: GET /api/v1/admin/cluster
@@ -208,10 +219,10 @@ while true; do
   alive=()
   for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
   kill -0 "$API_PID" 2>/dev/null || { echo "error: the API exited; see $LOGS/api.log" >&2; exit 1; }
-  [ ${#alive[@]} -gt 1 ] || { echo "error: no silo is left; see $LOGS/" >&2; exit 1; }
+  [ "$COHOST" = true ] || [ ${#alive[@]} -gt 1 ] || { echo "error: no silo is left; see $LOGS/" >&2; exit 1; }
   wait -n "${alive[@]}" || true
-  for i in $(seq 1 "$SILOS"); do
-    pid=${PIDS[$((i - 1))]}
+  for i in $(seq "$FIRST_SILO" "$SILOS"); do
+    pid=${PIDS[$((i - FIRST_SILO))]}
     if [ "$(cat "$RUN/silo-$i.pid" 2>/dev/null)" = "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
       echo "warning: silo $i (pid $pid) exited; the others keep serving; see $LOGS/silo-$i.log" >&2
       rm -f "$RUN/silo-$i.pid"

@@ -39,7 +39,7 @@ stop_service() {
 }
 
 start_service() {
-  local silos=$1
+  local silos=$1; shift # anything after the silo count goes to scripts/run.sh (e.g. --cohost)
   stop_service
   echo "starting the service: $silos silo(s), API 127.0.0.1:$API_PORT, PostgreSQL 127.0.0.1:$PG_PORT, data $DATA_DIR"
   # setsid: its own process group, so it can be stopped as a unit and never catches our terminal's Ctrl-C twice.
@@ -53,7 +53,7 @@ start_service() {
     Herenow__RateLimits__Login__FailuresBeforeLockout=1000000 \
     HERENOW_PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000" \
     setsid scripts/run.sh --silos "$silos" --port "$API_PORT" --pg-port "$PG_PORT" \
-    --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" --admin-port "$ADMIN_PORT" --data-dir "$DATA_DIR" >"$SERVICE_LOG" 2>&1 &
+    --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" --admin-port "$ADMIN_PORT" --data-dir "$DATA_DIR" "$@" >"$SERVICE_LOG" 2>&1 &
   echo $! >"$SERVICE_PID_FILE"
   # Up to 15 minutes: scripts/run.sh builds the solution first, which takes minutes on a busy 2-core host.
   for _ in $(seq 1 1800); do

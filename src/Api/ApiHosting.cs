@@ -22,20 +22,31 @@ namespace Herenow.Api;
 
 public static class ApiHosting
 {
-    public static WebApplicationBuilder AddHerenowApi(this WebApplicationBuilder builder)
+    /// <param name="coHosted">The silo runs in this process (<see cref="CoHosting"/>): no Orleans client of our own;
+    /// the silo's <see cref="IClusterClient"/>, data source and dashboard services are the API's.</param>
+    public static WebApplicationBuilder AddHerenowApi(this WebApplicationBuilder builder, bool coHosted = false)
     {
         var connectionString = DatabaseSettings.GetConnectionString(builder.Configuration);
         var identity = ClusterIdentity.From(builder.Configuration);
 
         var dashboard = DashboardSettings.Enabled(builder.Configuration);
-        builder.UseOrleansClient(client =>
+        if (coHosted)
         {
-            client.UseHerenowCluster(connectionString, identity);
-            if (dashboard) client.AddDashboard(); // its UI on the admin port; the silos host its grains
-        });
-        builder.AddHerenowObservability();
+            builder.Services.AddHttpContextAccessor();
+            builder.Services.AddSingleton<IOutgoingGrainCallFilter, CoHostedCallDeadlineStamp>();
+        }
+        else
+        {
+            builder.UseOrleansClient(client =>
+            {
+                client.UseHerenowCluster(connectionString, identity);
+                if (dashboard) client.AddDashboard(); // its UI on the admin port; the silos host its grains
+            });
+            // Co-hosted, the silo's (tuned) data source serves the endpoints too: one pool per process.
+            builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        }
+        builder.AddHerenowObservability(coHosted);
 
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

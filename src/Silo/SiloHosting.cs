@@ -11,7 +11,9 @@ namespace Herenow.Silo;
 
 public static class SiloHosting
 {
-    public static HostApplicationBuilder AddHerenowSilo(this HostApplicationBuilder builder, string connectionString)
+    /// <param name="coHosted">The API runs in this process too (Herenow:Api:CoHostSilo, ADR 0028): the API's telemetry and
+    /// admin port then serve the whole process: the silo adds neither its own meter provider nor its admin server.</param>
+    public static IHostApplicationBuilder AddHerenowSilo(this IHostApplicationBuilder builder, string connectionString, bool coHosted = false)
     {
         var options = builder.Configuration.GetSection(HerenowSiloOptions.Section).Get<HerenowSiloOptions>() ?? new();
 
@@ -24,11 +26,14 @@ public static class SiloHosting
         builder.Services.Configure<HerenowSiloOptions>(builder.Configuration.GetSection(HerenowSiloOptions.Section));
         // Trace and span ids in every log scope (the JSON console prints them on each line).
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-        builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-silo", scraped: options.AdminPort > 0, metrics: m =>
+        if (!coHosted)
         {
-            if (options.AdminPort > 0) m.AddPrometheusExporter();
-        });
-        if (options.AdminPort > 0)
+            builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-silo", scraped: options.AdminPort > 0, metrics: m =>
+            {
+                if (options.AdminPort > 0) m.AddPrometheusExporter();
+            });
+        }
+        if (options.AdminPort > 0 && !coHosted)
         {
             builder.Services.AddHostedService<SiloAdminServer>();
         }

@@ -20,12 +20,12 @@ public static class ApiObservability
     public static int AdminPort(IConfiguration configuration) =>
         int.TryParse(configuration[PortKey], out var port) && port is > 0 and < 65536 ? port : 0;
 
-    public static WebApplicationBuilder AddHerenowObservability(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddHerenowObservability(this WebApplicationBuilder builder, bool coHosted = false)
     {
         var port = AdminPort(builder.Configuration);
         // Trace and span ids in every log scope (the JSON console prints them on each line).
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-        builder.Services.AddHerenowTelemetry(builder.Configuration, "herenow-api", scraped: port > 0,
+        builder.Services.AddHerenowTelemetry(builder.Configuration, coHosted ? "herenow-cohosted" : "herenow-api", scraped: port > 0,
             metrics: m =>
             {
                 m.AddAspNetCoreInstrumentation();

@@ -49,6 +49,7 @@ public static class SettingsCatalog
         SecretBox.KeySetting,
         MembershipSettings.Section + ":" + MembershipSettings.OrleansDefaultsKey,
         Herenow.Api.Admin.AdminAuthorization.UsernamesKey,
+        Herenow.Api.Cluster.CoHosting.Key,
         Herenow.Api.Observability.ApiObservability.PortKey,
         Herenow.Api.Observability.ApiObservability.AddressKey,
         Herenow.Grains.Observability.DashboardSettings.EnabledKey,
