@@ -20,19 +20,9 @@ public sealed class FeedRebuildTests : IAsyncLifetime
 
     private static NewCheckin At(Visibility visibility, string shout = "hi") => new(Cafe, 52.52, 13.40, 10, shout, visibility, []);
 
-    private async Task<List<string>> HomeIds(string owner) =>
-        (await host.Client.GetGrain<IFeedGrain>(owner).GetHomeView(PageQuery.First(40))).Items.Select(v => v.Checkin.Id).ToList();
+    private Task<List<string>> HomeIds(string owner) => HomeFeeds.IdsAsync(host.Client, owner);
 
-    private async Task<List<string>> WaitForHome(string owner, Func<List<string>, bool> done)
-    {
-        var ids = await HomeIds(owner);
-        for (var i = 0; i < 100 && !done(ids); i++)
-        {
-            await Task.Delay(50);
-            ids = await HomeIds(owner);
-        }
-        return ids;
-    }
+    private Task<List<string>> WaitForHome(string owner, Func<List<string>, bool> done) => HomeFeeds.WaitAsync(host.Client, owner, done);
 
     [Fact]
     public async Task A_feed_activated_again_is_rebuilt_with_what_its_owner_may_see()

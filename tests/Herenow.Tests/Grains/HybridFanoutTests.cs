@@ -22,19 +22,9 @@ public sealed class HybridFanoutTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
-    private async Task<List<string>> HomeIds(string owner) =>
-        (await host.Client.GetGrain<IFeedGrain>(owner).GetHomeView(PageQuery.First(40))).Items.Select(v => v.Checkin.Id).ToList();
+    private Task<List<string>> HomeIds(string owner) => HomeFeeds.IdsAsync(host.Client, owner);
 
-    private async Task<List<string>> WaitForHome(string owner, Func<List<string>, bool> done)
-    {
-        var ids = await HomeIds(owner);
-        for (var i = 0; i < 100 && !done(ids); i++)
-        {
-            await Task.Delay(50);
-            ids = await HomeIds(owner);
-        }
-        return ids;
-    }
+    private Task<List<string>> WaitForHome(string owner, Func<List<string>, bool> done) => HomeFeeds.WaitAsync(host.Client, owner, done);
 
     [Fact]
     public async Task A_popular_authors_checkins_are_merged_into_followers_pages_in_order_and_leave_when_deleted()
