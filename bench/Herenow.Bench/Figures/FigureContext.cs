@@ -110,6 +110,12 @@ public sealed class FigureContext(BenchOptions options, HttpClient http, ICluste
                 : 0;
             last = now;
             var seconds = BenchClock.ToMilliseconds(BenchClock.Now - started) / 1000;
+            if (siloCores < 0)
+            {
+                // CPU time only grows: a silo that exited reads as 0, which would look like quiet.
+                Console.WriteLine(FormattableString.Invariant($"  {what}: the silos' CPU time went backwards after {seconds:F0} s: a silo exited? Not waiting further"));
+                return (seconds, false);
+            }
             // Work left in memory (a fan-out queue) shows in the silos' CPU before it shows in commits.
             if ((commits is null || commits <= Options.QuietCommits) && siloCores <= Options.QuietSiloCores)
             {
