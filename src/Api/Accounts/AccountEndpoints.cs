@@ -233,7 +233,7 @@ public static class AccountEndpoints
             return Problem.NotFound($"No account '{username}'.");
         }
         Paging.WriteLink(context, history.NewestId, history.OldestId);
-        return Results.Ok(views.Render(history.Items, caller));
+        return Results.Ok(views.Render(history.Items));
     }
 
     private static async Task<AccountView?> VisibleAccount(string username, string? viewer, IGrainFactory grains)

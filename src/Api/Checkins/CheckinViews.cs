@@ -70,7 +70,7 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
         CheckinVisibility.MaySee(e.Visibility, r) && (!onlyFollowed || r.IsSelf || r.ViewerFollows);
 
     /// <summary>Renders views built in the silo (<see cref="Herenow.Grains.Pages.PageBuilder"/>): no grain call here.</summary>
-    public List<CheckinResponse> Render(IEnumerable<Herenow.Grains.Pages.CheckinView> views, string? viewer) =>
+    public List<CheckinResponse> Render(IEnumerable<Herenow.Grains.Pages.CheckinView> views) =>
         views.Select(v => ToResponse(v.Checkin, v.AuthorUrl is null ? AccountResponse.From(v.Author)
             : AccountResponse.From(v.Author) with { CreatedAt = null, Url = v.AuthorUrl }, v.Access)).ToList();
 

@@ -32,7 +32,7 @@ public static class FeedEndpoints
         var caller = user.Caller()!;
         var home = await grains.GetGrain<IFeedGrain>(caller).GetHomeView(page);
         Paging.WriteLink(context, home.NewestId, home.OldestId);
-        return Results.Ok(views.Render(home.Items, caller));
+        return Results.Ok(views.Render(home.Items));
     }
 
     /// <summary>One call, answered by the gateway silo from its own copy of the global feed.</summary>
@@ -43,6 +43,6 @@ public static class FeedEndpoints
         var viewer = user.Caller();
         var global = await grains.GetGrain<IPagesGrain>(0).GetGlobalView(page, viewer);
         Paging.WriteLink(context, global.NewestId, global.OldestId);
-        return Results.Ok(views.Render(global.Items, viewer));
+        return Results.Ok(views.Render(global.Items));
     }
 }

@@ -112,6 +112,6 @@ public static class PlaceEndpoints
             return Problem.NotFound($"No place '{id}'.");
         }
         Paging.WriteLink(context, feed.NewestId, feed.OldestId);
-        return Results.Ok(views.Render(feed.Items, viewer));
+        return Results.Ok(views.Render(feed.Items));
     }
 }

@@ -15,9 +15,6 @@ public interface IPagesGrain : IGrainWithIntegerKey
 
     /// <summary>Entries of the global feed, unfiltered (the SSE catch-up filters them itself).</summary>
     Task<List<CheckinEntry>> GetGlobalEntries(PageQuery query);
-
-    /// <summary>Views of the given entries for <paramref name="viewer"/>, in order; those it may not see are left out.</summary>
-    Task<List<CheckinView>> GetViews(IReadOnlyList<CheckinEntry> entries, string? viewer);
 }
 
 [StatelessWorker]
@@ -40,8 +37,6 @@ public sealed class PagesGrain(Feeds.LocalFeeds feeds, PageBuilder pages, Global
     }
 
     public Task<List<CheckinEntry>> GetGlobalEntries(PageQuery query) => feeds.Global.PageAsync(query);
-
-    public Task<List<CheckinView>> GetViews(IReadOnlyList<CheckinEntry> entries, string? viewer) => pages.BuildAsync(entries, viewer);
 }
 
 /// <summary>

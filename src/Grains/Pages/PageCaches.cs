@@ -36,6 +36,9 @@ public sealed class PageCaches(CheckinStore store, IGrainFactory grains, RemoteG
     private readonly ConcurrentDictionary<string, (Author? Author, DateTimeOffset Until)> authors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Author, string Viewer), (Relationship Relationship, DateTimeOffset Until)> relationships = new();
 
+    /// <summary>(author, viewer) pairs kept; past this the cache starts over (entries expire, but are not swept).</summary>
+    private const int MaxRelationships = 100_000;
+
     /// <summary>An author as pages show them: a local account's card, or a fediverse account (with its url).</summary>
     public sealed record Author(AccountCard Card, string? Url);
 
@@ -126,6 +129,10 @@ public sealed class PageCaches(CheckinStore store, IGrainFactory grains, RemoteG
             {
                 loads.Add(LoadRelationshipAsync(name, viewer));
             }
+        }
+        if (loads.Count > 0 && relationships.Count + loads.Count > MaxRelationships)
+        {
+            relationships.Clear();
         }
         foreach (var (name, relationship) in await Task.WhenAll(loads))
         {
