@@ -78,10 +78,10 @@ public static partial class CheckinEndpoints
             return errors.ToResult();
         }
 
-        CheckinRecord record;
+        PostedCheckin posted;
         try
         {
-            record = await author.PostCheckin(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
+            posted = await author.Post(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
                 request.AccuracyM, request.Shout, visibility, [.. mediaIds],
                 // The grain remembers the key with the check-in, so a retry after a lost response creates nothing new.
                 http.Features.Get<IdempotencyKeyFeature>()?.Key,
@@ -95,13 +95,14 @@ public static partial class CheckinEndpoints
             foreach (var problem in e.Problems) errors.Add("media_ids", problem);
             return errors.ToResult();
         }
+        var record = posted.Record;
         HerenowTelemetry.CheckinsCreated.Add(1);
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
         // The id exists only now (the author's grain made it): the rest of this request's lines carry it.
         using (logger.BeginScope(new CheckinScope(record.Id)))
         {
             LogCreated(logger, record.Id, caller);
-            return Results.Created($"/api/v1/checkins/{record.Id}", await views.OwnAsync(record, caller));
+            return Results.Created($"/api/v1/checkins/{record.Id}", views.Own(posted));
         }
     }
 

@@ -95,11 +95,9 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
     public async Task<CheckinAccess> AccessAsync(CheckinRecord record, string? viewer) =>
         CheckinVisibility.Of(record, await RelationshipAsync(record.Author, viewer), DateTimeOffset.UtcNow);
 
-    public async Task<CheckinResponse> OwnAsync(CheckinRecord record, string viewer)
-    {
-        var accounts = await AccountsAsync([record.Author], viewer);
-        return ToResponse(record, accounts[record.Author], CheckinAccess.Full); // its author: CheckinVisibility gives all
-    }
+    /// <summary>A check-in shown to its author, who came with it (<see cref="IUserGrain.Post"/>): no call here.</summary>
+    public CheckinResponse Own(PostedCheckin posted) =>
+        ToResponse(posted.Record, AccountResponse.From(posted.Author), CheckinAccess.Full); // its author: CheckinVisibility gives all
 
     private async Task<Dictionary<string, AccountResponse>> AccountsAsync(IEnumerable<string> authors, string? viewer)
     {

@@ -56,6 +56,8 @@ public interface IUserGrain : IGrainWithStringKey
 
     // Check-ins this user wrote (UserGrain.Checkins.cs).
     Task<CheckinRecord> PostCheckin(NewCheckin checkin);
+    /// <summary><see cref="PostCheckin"/>, answered with the author as they now see themselves: the API's 201 in one hop.</summary>
+    Task<PostedCheckin> Post(NewCheckin checkin);
     Task<bool> DeleteCheckin(string checkinId);
     /// <summary>A fan-out worker handed this event to every feed (dispatch <paramref name="dispatchId"/>): it may settle.</summary>
     Task FanoutDelivered(string checkinId, bool deleted, Guid dispatchId);
@@ -101,6 +103,9 @@ public sealed record NewAccount(
     [property: Id(0)] string Username,
     [property: Id(1)] string DisplayName,
     [property: Id(2)] string PasswordHash);
+
+[GenerateSerializer, Immutable, Alias("herenow.posted-checkin")]
+public sealed record PostedCheckin([property: Id(0)] CheckinRecord Record, [property: Id(1)] AccountView Author);
 
 [GenerateSerializer, Immutable, Alias("herenow.account")]
 public sealed record AccountView(

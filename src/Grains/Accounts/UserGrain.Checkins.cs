@@ -16,6 +16,18 @@ namespace Herenow.Grains.Accounts;
 public sealed partial class UserGrain
 {
     private Task<AuthorCheckins>? mine;
+    private Task<bool>? atprotoLinked;
+
+    /// <summary>Whether this author has a linked AT Protocol account; read once, again after a profile update (the
+    /// API links or unlinks right before it updates the profile).</summary>
+    private Task<bool> AtprotoLinked()
+    {
+        if (atprotoLinked is null || atprotoLinked.IsFaulted || atprotoLinked.IsCanceled)
+        {
+            atprotoLinked = atproto.IsLinkedAsync(Key);
+        }
+        return atprotoLinked;
+    }
 
     /// <summary>This author's check-in summary, loaded once per activation (one round trip) and kept current here.</summary>
     private Task<AuthorCheckins> Mine()
@@ -74,6 +86,7 @@ public sealed partial class UserGrain
             PublishAt: publishAt, HeldUntilNext: checkin.UntilNextCheckin);
         await ReleaseUntilNext(summary, now);
         await Edges(); // once per activation: the fan-out then takes the followers from memory
+        await AtprotoLinked(); // likewise: whether the relay needs to queue anything for AT Protocol
 
         bool inserted;
         try
@@ -123,6 +136,12 @@ public sealed partial class UserGrain
             ScheduleFanout();
         }
         return record;
+    }
+
+    public async Task<PostedCheckin> Post(NewCheckin checkin)
+    {
+        var record = await PostCheckin(checkin);
+        return new PostedCheckin(record, await View(Key));
     }
 
     /// <summary>When the sweeper may take an event over from this activation (it should have settled long before).</summary>

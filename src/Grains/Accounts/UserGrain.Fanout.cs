@@ -97,10 +97,10 @@ public sealed partial class UserGrain
     }
 
     /// <summary>
-    /// The outbox's periodic check: settled events leave (one statement for all of them), unconfirmed ones past
+    /// The outbox's periodic check: settled events leave (the silo's clearer writes that), unconfirmed ones past
     /// <see cref="FanoutOptions.RedispatchAfter"/> and any caught by a silo death are dispatched again.
     /// </summary>
-    private async Task SettleFanout()
+    private Task SettleFanout()
     {
         var now = clock.GetUtcNow();
         var epoch = deaths.Epoch;
@@ -117,23 +117,19 @@ public sealed partial class UserGrain
         var settled = pendingFanout.Values.Where(e =>
             dispatched.TryGetValue((e.CheckinId, e.Deleted), out var d)
             && d.FailureEpoch == epoch && d.ConfirmedAt is { } confirmed && confirmed < settledBefore).ToList();
-        if (settled.Count > 0)
+        foreach (var e in settled)
         {
-            // Cleared in the table first: if that fails they stay pending here too, and the next tick tries again.
-            await checkins.ClearOutboxAsync(Key,
-                settled.Where(e => !e.Deleted).Select(e => e.CheckinId).ToList(),
-                settled.Where(e => e.Deleted).Select(e => e.CheckinId).ToList());
-            foreach (var e in settled)
-            {
-                pendingFanout.Remove((e.CheckinId, e.Deleted));
-                dispatched.Remove((e.CheckinId, e.Deleted));
-            }
+            // Handed to the silo's clearer (one statement for many authors); a lost clear only means one more delivery.
+            outboxClearer.Clear(new(Key, e.CheckinId, e.Deleted));
+            pendingFanout.Remove((e.CheckinId, e.Deleted));
+            dispatched.Remove((e.CheckinId, e.Deleted));
         }
         if (pendingFanout.Count == 0)
         {
             settleTimer?.Dispose();
             settleTimer = null;
         }
+        return Task.CompletedTask;
     }
 
     private void DispatchToWorker(CheckinEvent pending)
@@ -143,6 +139,11 @@ public sealed partial class UserGrain
         if (edges is { IsCompletedSuccessfully: true } loaded && loaded.Result.Followers.Count > fanout.Value.MergeAtReadAbove)
         {
             pending = pending with { MergeAtRead = true };
+        }
+        // Where it is relayed, from what this grain knows: the relay then asks nobody (unknown yet: it looks it up).
+        if (atprotoLinked is { IsCompletedSuccessfully: true } linked && state.State.Id is not null)
+        {
+            pending = pending with { Relay = new(state.State.ActivityPub, linked.Result) };
         }
         dispatched[(pending.CheckinId, pending.Deleted)] = dispatch;
         // The fan-out outlives the request that posted the check-in: it must not inherit that request's deadline.

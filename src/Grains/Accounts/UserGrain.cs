@@ -17,6 +17,8 @@ public sealed partial class UserGrain(
     IOptions<FanoutOptions> fanout,
     CheckinStore checkins,
     CheckinWriter writer,
+    OutboxClearer outboxClearer,
+    Federation.Atproto.AtprotoAccounts atproto,
     Pages.SiloCaches caches,
     Pages.PageBuilder pages) : Grain, IUserGrain, IRemindable
 {
@@ -80,6 +82,7 @@ public sealed partial class UserGrain(
         state.State.DefaultVisibility = update.DefaultVisibility ?? state.State.DefaultVisibility;
         state.State.ActivityPub = update.ActivityPub ?? state.State.ActivityPub;
         state.State.PrivacyZones = update.PrivacyZones?.ToList() ?? state.State.PrivacyZones;
+        atprotoLinked = null; // a link or unlink comes just before a profile update
         await state.WriteStateAsync();
         await caches.InvalidateAsync(new(Account: Key)); // names on cached pages everywhere
         return await View(Key);

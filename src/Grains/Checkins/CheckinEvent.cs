@@ -23,4 +23,10 @@ public sealed record CheckinEvent(
     // In a privacy zone: the place learns nothing of it (no public stats, here-now or mayor days).
     [property: Id(6)] bool InPrivacyZone = false,
     // Hybrid fan-out: an author with very many followers is not pushed into their feeds; they merge it at read time.
-    [property: Id(7)] bool MergeAtRead = false);
+    [property: Id(7)] bool MergeAtRead = false,
+    // Where the author's settings relay it, as its grain knew when it dispatched; null: the relay looks it up.
+    [property: Id(8)] RelayTargets? Relay = null);
+
+/// <summary>Whether the author relays to ActivityPub (a setting) and has a linked AT Protocol account.</summary>
+[GenerateSerializer, Immutable, Alias("herenow.relay-targets")]
+public sealed record RelayTargets([property: Id(0)] bool ActivityPub, [property: Id(1)] bool Atproto);

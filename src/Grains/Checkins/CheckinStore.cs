@@ -247,19 +247,20 @@ public sealed partial class CheckinStore(NpgsqlDataSource database)
     }
 
     /// <summary>
-    /// Clears delivered events from the outbox: a create only while the row is not deleted (its delete, made since,
-    /// must still go out), a delete always. One statement for all of an author's settled events.
+    /// Clears delivered events from the outbox, any number of authors in one statement (<see cref="OutboxClearer"/>):
+    /// a create only while the row is not deleted (its delete, made since, must still go out), a delete always.
     /// </summary>
-    public async Task ClearOutboxAsync(string author, IReadOnlyCollection<string> created, IReadOnlyCollection<string> deleted)
+    public async Task ClearOutboxAsync(IReadOnlyCollection<OutboxClearer.SettledEvent> settled)
     {
         await using var command = database.CreateCommand("""
-            UPDATE checkins SET outbox_due = NULL
-            WHERE author = @author AND outbox_due IS NOT NULL
-              AND ((id = ANY(@created) AND deleted_at IS NULL) OR (id = ANY(@deleted) AND deleted_at IS NOT NULL))
+            UPDATE checkins c SET outbox_due = NULL
+            FROM unnest(@authors, @ids, @deleted) AS s(author, id, deleted)
+            WHERE c.author = s.author AND c.id = s.id AND c.outbox_due IS NOT NULL
+              AND (c.deleted_at IS NOT NULL) = s.deleted
             """);
-        command.Parameters.AddWithValue("author", author);
-        command.Parameters.AddWithValue("created", created.ToArray());
-        command.Parameters.AddWithValue("deleted", deleted.ToArray());
+        command.Parameters.AddWithValue("authors", settled.Select(e => e.Author).ToArray());
+        command.Parameters.AddWithValue("ids", settled.Select(e => e.CheckinId).ToArray());
+        command.Parameters.AddWithValue("deleted", settled.Select(e => e.Deleted).ToArray());
         await command.ExecuteNonQueryAsync();
     }
 

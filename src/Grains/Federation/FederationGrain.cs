@@ -37,7 +37,8 @@ public sealed class FederationGrain(
         // inboxes, and the AT Protocol job (queued if the author linked an account; everything in an AT Protocol
         // repository is public, so only public check-ins go there).
         var toActivityPub = await RelaysToActivityPub(checkin);
-        var toAtproto = checkin.Visibility == Visibility.Public;
+        // Not linked (as the author's grain knew it): nothing to queue, and no statement to learn that.
+        var toAtproto = checkin.Visibility == Visibility.Public && checkin.Relay?.Atproto != false;
         if (!toActivityPub && !toAtproto)
         {
             return;
@@ -82,8 +83,12 @@ public sealed class FederationGrain(
         {
             return false; // this node does not federate (see FederationOptions.Active)
         }
-        var settings = await GrainFactory.GetGrain<IUserGrain>(checkin.Author).GetSettings();
         // A delete is sent even if federation was switched off since: the copies out there should go too.
+        if (checkin.Relay is { } relay)
+        {
+            return relay.ActivityPub || checkin.Deleted; // the author's grain said so when it dispatched
+        }
+        var settings = await GrainFactory.GetGrain<IUserGrain>(checkin.Author).GetSettings();
         return settings is not null && (settings.ActivityPub || checkin.Deleted);
     }
 

@@ -71,7 +71,7 @@ public sealed class CheckinTraceTests : IAsyncLifetime, IDisposable
         }
         var trace = stopped.Where(a => a.TraceId == traceId).ToList();
         Assert.Contains(trace, a => a.Source.Name == "Microsoft.AspNetCore"); // the API's request span
-        Assert.Contains(trace, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.DisplayName.Contains("PostCheckin", StringComparison.Ordinal));
+        Assert.Contains(trace, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.DisplayName.EndsWith("IUserGrain/Post", StringComparison.Ordinal));
         Assert.Contains(trace, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.DisplayName.Contains("Relay", StringComparison.Ordinal));
         var delivery = Assert.Single(trace, a => a.OperationName == "federation.deliver");
         Assert.Equal("Delivered", delivery.GetTagItem("herenow.federation.result"));
