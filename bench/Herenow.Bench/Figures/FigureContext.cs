@@ -151,11 +151,14 @@ public sealed class FigureContext(BenchOptions options, HttpClient http, ICluste
     public SearchOptions Search(double startRate, double p99Ms) =>
         new(startRate, Options.StepFactor, Options.StepDuration, p99Ms);
 
-    public async Task<SearchResult> SearchAsync(Scenario scenario, SearchOptions search, bool counted = false)
+    /// <param name="warmRequests">Requests of the warm-up at least (at 200/s or the start rate, whichever is higher).</param>
+    public async Task<SearchResult> SearchAsync(Scenario scenario, SearchOptions search, bool counted = false, int warmRequests = 0)
     {
         Console.WriteLine(FormattableString.Invariant($"search: {scenario.Name}, p99 < {search.P99ThresholdMs} ms, from {search.StartRate}/s ×{search.Factor}, {search.StepDuration.TotalSeconds} s steps"));
         // Warm-up, not recorded: the first requests pay for JIT, connection set-up and grain activation.
-        await Runner.RunAsync(scenario, search.StartRate, TimeSpan.FromSeconds(Math.Min(3, search.StepDuration.TotalSeconds)));
+        var warmRate = warmRequests > 0 ? Math.Max(search.StartRate, 200) : search.StartRate;
+        var warmSeconds = Math.Max(Math.Min(3, search.StepDuration.TotalSeconds), warmRequests / warmRate);
+        await Runner.RunAsync(scenario, warmRate, TimeSpan.FromSeconds(warmSeconds));
         if (counted && Probe is not null) await Task.Delay(TimeSpan.FromSeconds(Options.SettleSeconds));
         var result = await RateSearch.RunAsync(search, rate => counted ? CountedRunAsync(scenario, rate, search.StepDuration) : RunAsync(scenario, rate, search.StepDuration),
             (step, pass) => Console.WriteLine($"  {step.Summary}  {(pass ? "pass" : "FAIL")}{(step.Cost is { } c ? "\n      " + c.Summary : "")}"));

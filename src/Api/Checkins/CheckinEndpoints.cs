@@ -21,9 +21,6 @@ public sealed record CreateCheckinRequest(
 
 public static partial class CheckinEndpoints
 {
-    public const int MaxShoutLength = 280;
-    private const double MaxDistanceM = 1000;
-
     public static IEndpointRouteBuilder MapCheckinEndpoints(this IEndpointRouteBuilder routes)
     {
         var checkins = routes.MapGroup("/api/v1/checkins").WithTags("Check-ins").AddEndpointFilter(CheckinLogScope);
@@ -42,18 +39,12 @@ public static partial class CheckinEndpoints
     {
         var caller = user.Caller()!;
         var author = grains.GetGrain<IUserGrain>(caller);
+        // Parsing only: what a check-in must be (ranges, media, delays, the distance to its place) is CheckinRules',
+        // which the author's grain applies whoever posts.
         var errors = new FieldErrors();
         if (string.IsNullOrEmpty(request.PlaceId)) errors.Add("place_id", "is required");
-        if (request.Latitude is not { } lat || lat is < -90 or > 90 || double.IsNaN(lat)) errors.Add("latitude", "must be a number from -90 to 90");
-        if (request.Longitude is not { } lon || lon is < -180 or > 180 || double.IsNaN(lon)) errors.Add("longitude", "must be a number from -180 to 180");
-        if (request.AccuracyM is { } acc && (acc < 0 || acc > 100_000 || double.IsNaN(acc))) errors.Add("accuracy_m", "must be from 0 to 100000");
-        if (request.Shout is { Length: > MaxShoutLength }) errors.Add("shout", $"must be at most {MaxShoutLength} characters");
-        var mediaIds = request.MediaIds ?? [];
-        if (mediaIds.Count > MediaLimits.MaxPerCheckin) errors.Add("media_ids", $"at most {MediaLimits.MaxPerCheckin} media");
-        if (mediaIds.Any(m => !TimeOrderedId.IsValid(m))) errors.Add("media_ids", "contains an id that is no media id");
-        if (mediaIds.Distinct(StringComparer.Ordinal).Count() != mediaIds.Count) errors.Add("media_ids", "lists a media id twice");
-        if (request.PublishAfterSeconds is { } after && after is < 10 or > 604_800) errors.Add("publish_after_seconds", "must be from 10 to 604800 (7 days)");
-        if (request.PublishAfterSeconds is not null && request.PublishOnNextCheckin == true) errors.Add("publish_on_next_checkin", "cannot be combined with publish_after_seconds");
+        if (request.Latitude is null) errors.Add("latitude", "must be a number from -90 to 90");
+        if (request.Longitude is null) errors.Add("longitude", "must be a number from -180 to 180");
         // Null: the author's default, which its grain applies (no settings read here first).
         Visibility? visibility = null;
         if (request.Visibility is not null)
@@ -71,22 +62,22 @@ public static partial class CheckinEndpoints
             return errors.ToResult();
         }
         var place = new PlaceSnapshot(details.Id, details.Name, details.Latitude, details.Longitude, details.Category);
-        var distance = Geo.HaversineMeters(request.Latitude!.Value, request.Longitude!.Value, place.Latitude, place.Longitude);
-        if (distance > MaxDistanceM + (request.AccuracyM ?? 0))
-        {
-            errors.Add("latitude", $"is {distance:F0} m from the place; a check-in must be within 1 km plus its accuracy");
-            return errors.ToResult();
-        }
+        var mediaIds = request.MediaIds ?? [];
 
         PostedCheckin posted;
         try
         {
-            posted = await author.Post(new NewCheckin(place, request.Latitude.Value, request.Longitude.Value,
+            posted = await author.Post(new NewCheckin(place, request.Latitude!.Value, request.Longitude!.Value,
                 request.AccuracyM, request.Shout, visibility, [.. mediaIds],
                 // The grain remembers the key with the check-in, so a retry after a lost response creates nothing new.
                 http.Features.Get<IdempotencyKeyFeature>()?.Key,
                 request.PublishAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 request.PublishOnNextCheckin == true));
+        }
+        catch (CheckinRejectedException e)
+        {
+            foreach (var broken in e.Violations) errors.Add(broken.Field, broken.Message);
+            return errors.ToResult();
         }
         catch (MediaNotAttachableException e)
         {

@@ -34,6 +34,4 @@ public static class MediaLimits
     /// <summary>Long edge of the display image and of the preview; smaller images are never enlarged.</summary>
     public const int DisplaySize = 1280;
     public const int PreviewSize = 320;
-
-    public const int MaxPerCheckin = 4;
 }

@@ -62,6 +62,10 @@ public sealed partial class UserGrain
         {
             throw new AccountGoneException(Key); // deleted, or being deleted, while the request was under way
         }
+        if (CheckinRules.Check(checkin) is { Count: > 0 } broken)
+        {
+            throw new CheckinRejectedException(broken); // nothing written: the caller answers 422
+        }
         var summary = await Mine();
         // Idempotency-Key: the key is stored with the row (unique per author), so a known key means that check-in
         // committed — return it rather than create a second. A check-in deleted since frees its key.
