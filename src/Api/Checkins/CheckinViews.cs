@@ -38,7 +38,7 @@ public sealed record CheckinResponse(
 /// Turns check-in entries into what a viewer may see. Visibility is decided here, on every read path, from the
 /// author's current relationship to the viewer (follows, blocks), never from what a list happened to hold.
 /// </summary>
-public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, RemoteAccounts remote, ApUrls urls)
+public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, RemoteAccounts remote, ApUrls urls, TimeProvider clock)
 {
     public async Task<List<CheckinResponse>> VisibleAsync(IReadOnlyList<CheckinEntry> entries, string? viewer, bool onlyFollowed = false)
     {
@@ -49,7 +49,7 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
 
         var records = await Task.WhenAll(visible.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
         var accounts = await AccountsAsync(records.Where(r => r is not null).Select(r => r!.Author), viewer);
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         return records.OfType<CheckinRecord>().Select(r => (Record: r, Access: CheckinVisibility.Of(r, relationships[r.Author], now)))
             .Where(x => x.Access != CheckinAccess.Hidden)
             .Select(x => ToResponse(x.Record, accounts[x.Record.Author], x.Access)).ToList();
@@ -93,7 +93,7 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
 
     /// <summary>What the viewer may see of this check-in (<see cref="CheckinVisibility.Of"/>), local or fediverse author.</summary>
     public async Task<CheckinAccess> AccessAsync(CheckinRecord record, string? viewer) =>
-        CheckinVisibility.Of(record, await RelationshipAsync(record.Author, viewer), DateTimeOffset.UtcNow);
+        CheckinVisibility.Of(record, await RelationshipAsync(record.Author, viewer), clock.GetUtcNow());
 
     /// <summary>A check-in shown to its author, who came with it (<see cref="IUserGrain.Post"/>): no call here.</summary>
     public CheckinResponse Own(PostedCheckin posted) =>
@@ -134,7 +134,7 @@ public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, Remo
         {
             Uri = RemoteAccounts.IsRemote(r.Author) ? null : urls.Note(r.Author, r.Id),
             InPrivacyZone = r.InPrivacyZone,
-            Published = r.IsPublished(DateTimeOffset.UtcNow),
+            Published = r.IsPublished(clock.GetUtcNow()),
             PublishAt = r.PublishAt,
         };
     }

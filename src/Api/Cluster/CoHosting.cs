@@ -31,13 +31,13 @@ public static class CoHosting
 /// client. Only calls made by an HTTP request outside any grain: grain-to-grain calls and the silo's background work
 /// keep what they had (a flowing deadline, or none).
 /// </summary>
-public sealed class CoHostedCallDeadlineStamp(IHttpContextAccessor http) : IOutgoingGrainCallFilter
+public sealed class CoHostedCallDeadlineStamp(IHttpContextAccessor http, TimeProvider clock) : IOutgoingGrainCallFilter
 {
     public Task Invoke(IOutgoingGrainCallContext context)
     {
         if (context.SourceContext is null && http.HttpContext is not null && RequestContext.Get(CallDeadline.Key) is null)
         {
-            RequestContext.Set(CallDeadline.Key, (DateTimeOffset.UtcNow + CoHosting.RequestDeadline).ToUnixTimeMilliseconds());
+            RequestContext.Set(CallDeadline.Key, (clock.GetUtcNow() + CoHosting.RequestDeadline).ToUnixTimeMilliseconds());
         }
         return context.Invoke();
     }

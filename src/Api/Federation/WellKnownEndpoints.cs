@@ -62,11 +62,12 @@ public static class WellKnownEndpoints
 
     private static async Task<IResult> NodeInfo(NpgsqlDataSource database, IConfiguration configuration)
     {
-        // Users and check-ins are grain state rows; counting them is one indexed-range scan each, fine for a
+        // Users are grain state rows, check-ins rows of their own (published and not deleted); two counts, fine for a
         // document servers fetch about daily.
         await using var command = database.CreateCommand("""
-            SELECT count(*) FILTER (WHERE grain_type = 'user'), count(*) FILTER (WHERE grain_type = 'checkin')
-            FROM orleans_storage WHERE service_id = @service AND grain_type IN ('user', 'checkin')
+            SELECT (SELECT count(*) FROM orleans_storage WHERE service_id = @service AND grain_type = 'user'),
+                   (SELECT count(*) FROM checkins
+                     WHERE deleted_at IS NULL AND NOT held_until_next AND (publish_at IS NULL OR publish_at <= now()))
             """);
         command.Parameters.AddWithValue("service", Grains.ClusterIdentity.From(configuration).ServiceId);
         await using var reader = await command.ExecuteReaderAsync();

@@ -40,13 +40,13 @@ public static class CallDeadline
 }
 
 /// <summary>On an Orleans client (the API): stamps each outgoing request with now + the client's response timeout.</summary>
-public sealed class CallDeadlineStamp(IOptions<ClientMessagingOptions> messaging) : IOutgoingGrainCallFilter
+public sealed class CallDeadlineStamp(IOptions<ClientMessagingOptions> messaging, TimeProvider clock) : IOutgoingGrainCallFilter
 {
     public Task Invoke(IOutgoingGrainCallContext context)
     {
         if (RequestContext.Get(CallDeadline.Key) is null)
         {
-            RequestContext.Set(CallDeadline.Key, (DateTimeOffset.UtcNow + messaging.Value.ResponseTimeout).ToUnixTimeMilliseconds());
+            RequestContext.Set(CallDeadline.Key, (clock.GetUtcNow() + messaging.Value.ResponseTimeout).ToUnixTimeMilliseconds());
         }
         return context.Invoke();
     }

@@ -107,9 +107,10 @@ public sealed class ActivityPubServeTests(FederatedApiHost api) : IClassFixture<
     }
 
     [Fact]
-    public async Task NodeInfo_is_discoverable_and_counts_users()
+    public async Task NodeInfo_is_discoverable_and_counts_users_and_posts()
     {
-        await http.SignUpAsync("nodeinfo_user");
+        var token = await http.SignUpAsync("nodeinfo_user");
+        await http.CheckInAsync(token, await http.CreatePlaceAsync(token, "NodeInfo Café"), "public", "counted");
         var links = await Activity("/.well-known/nodeinfo");
         var href = links.GetProperty("links")[0].GetProperty("href").GetString()!;
         Assert.Equal("http://nodeinfo.diaspora.software/ns/schema/2.1", links.GetProperty("links")[0].GetProperty("rel").GetString());
@@ -118,6 +119,7 @@ public sealed class ActivityPubServeTests(FederatedApiHost api) : IClassFixture<
         Assert.Equal("herenow", info.GetProperty("software").GetProperty("name").GetString());
         Assert.Contains("activitypub", info.GetProperty("protocols").EnumerateArray().Select(p => p.GetString()));
         Assert.True(info.GetProperty("usage").GetProperty("users").GetProperty("total").GetInt64() >= 1);
+        Assert.True(info.GetProperty("usage").GetProperty("localPosts").GetInt64() >= 1); // from the checkins table
     }
 
     [Fact]
