@@ -16,6 +16,7 @@ public static class HerenowGrainServices
         services.AddSingleton(_ => NpgsqlDataSource.Create(Database.DatabaseSettings.Tune(connectionString)));
         // Place details from memory (Places.PlaceCache; the places table is the source of truth).
         services.AddPlaceCache();
+        services.AddSingleton<Places.LocalPlaces>();
         services.AddSingleton<Cluster.SiloDeaths>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.SiloDeaths>());
         services.AddHerenowCheckins();

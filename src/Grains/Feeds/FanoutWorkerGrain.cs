@@ -32,12 +32,7 @@ public sealed partial class FanoutWorkerGrain(
                     .GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Global, GlobalFeed.ShardOf(checkin.CheckinId)))
                     .OnNextAsync(checkin);
             }
-            // The place is one more idempotent consumer; it applies its own visibility rules (private counts nowhere).
-            // A check-in in a privacy zone says nothing to its place: here-now and the place feed would pinpoint it.
-            if (!checkin.InPrivacyZone)
-            {
-                await GrainFactory.GetGrain<Places.IPlaceGrain>(checkin.PlaceId).RecordCheckin(checkin);
-            }
+            // The place, if its grain is active, hears of it from the same per-silo batch (SiloFeedsGrain).
             if (!checkin.Deleted)
             {
                 // Repeated dispatches (at-least-once) record again, later: the histogram's tail shows redeliveries too.

@@ -1,4 +1,5 @@
 using Herenow.Grains.Pages;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Streams;
 
@@ -6,7 +7,8 @@ namespace Herenow.Grains.Feeds;
 
 [SiloBoundPlacement, Reentrant]
 [ImplicitStreamSubscription(FeedStreams.Silo)]
-public sealed class SiloFeedsGrain(LocalFeeds feeds, PageCaches caches, GlobalFirstPage firstPage) : Grain, ISiloFeedsGrain
+public sealed partial class SiloFeedsGrain(LocalFeeds feeds, Places.LocalPlaces places, PageCaches caches, GlobalFirstPage firstPage,
+    ILogger<SiloFeedsGrain> logger) : Grain, ISiloFeedsGrain
 {
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +39,31 @@ public sealed class SiloFeedsGrain(LocalFeeds feeds, PageCaches caches, GlobalFi
         {
             GrainFactory.GetGrain<IFeedGrain>(owner).Notify(checkin).Ignore();
         }
+        if (batch.Homes is null)
+        {
+            RecordAtActivePlaces(batch.Events);
+        }
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Places active on this silo learn of their check-ins here; the others read them from the rows when they activate.
+    /// A check-in in a privacy zone says nothing to its place (here-now and the place feed would pinpoint it).
+    /// </summary>
+    private void RecordAtActivePlaces(IReadOnlyList<Checkins.CheckinEvent> events)
+    {
+        foreach (var checkin in events)
+        {
+            if (!checkin.InPrivacyZone && places.IsActive(checkin.PlaceId))
+            {
+                // One-way: a failure is logged; a place that missed an event is right again from its next activation.
+                GrainFactory.GetGrain<Places.IPlaceGrain>(checkin.PlaceId).RecordCheckin(checkin)
+                    .ContinueWith(t => LogPlaceFailed(logger, t.Exception!, checkin.CheckinId, checkin.PlaceId),
+                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording check-in {CheckinId} at place {PlaceId} failed; the place is right again once it reactivates")]
+    private static partial void LogPlaceFailed(ILogger logger, Exception error, string checkinId, string placeId);
 }

@@ -48,7 +48,8 @@ public sealed class NearbyIndexRefresher(
     PlaceDirectory directory,
     TimeProvider clock,
     IOptions<NearbyIndexOptions> options,
-    ILogger<NearbyIndexRefresher> logger) : BackgroundService
+    ILogger<NearbyIndexRefresher> logger,
+    PlaceCache? cache = null) : BackgroundService
 {
     private DateTimeOffset lastReadAt;
 
@@ -99,6 +100,7 @@ public sealed class NearbyIndexRefresher(
         // Only this refresher changes the confirmed count. Equal to the table's count: nothing new, no rows read.
         var read = await directory.ReadPlacesAsync(lastReadAt - overlap, index.ConfirmedCount, cancellationToken);
         var confirmed = index.Confirm(read.Places);
+        cache?.AddRange(read.Places);
         if (confirmed != read.Total)
         {
             logger.LogInformation(
@@ -115,6 +117,8 @@ public sealed class NearbyIndexRefresher(
         var started = clock.GetTimestamp();
         var read = await directory.ReadPlacesAsync(null, cancellationToken: cancellationToken);
         index.Load(read.Places);
+        // The same rows fill the place cache: a check-in at any place then needs no round trip to learn it.
+        cache?.AddRange(read.Places);
         lastReadAt = read.ReadAt;
         logger.LogInformation("nearby index: {Count} places loaded in {Elapsed:0} ms",
             read.Places.Count, clock.GetElapsedTime(started).TotalMilliseconds);

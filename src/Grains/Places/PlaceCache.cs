@@ -74,6 +74,20 @@ public sealed class PlaceCache(PlaceDirectory directory, TimeProvider clock, IOp
         Store(place);
     }
 
+    /// <summary>Remembers places read in bulk (the nearby index's load), as far as the bound allows.</summary>
+    public void AddRange(IEnumerable<PlaceDetails> read)
+    {
+        foreach (var place in read)
+        {
+            if (places.Count >= maxEntries && !places.ContainsKey(place.Id))
+            {
+                return; // full: the rest load on demand, as before
+            }
+            misses.TryRemove(place.Id, out _);
+            places[place.Id] = place;
+        }
+    }
+
     /// <summary>Forgets one id (found or missed), e.g. after a change to its row; nothing changes places today.</summary>
     public void Invalidate(string id)
     {

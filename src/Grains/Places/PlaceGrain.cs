@@ -22,6 +22,7 @@ namespace Herenow.Grains.Places;
 public sealed class PlaceGrain(
     NpgsqlDataSource database,
     PlaceCache places,
+    LocalPlaces local,
     TimeProvider siloClock,
     [FromKeyedServices(PlaceGrain.ClockKey)] TimeProvider? placeClock = null) : Grain, IPlaceGrain
 {
@@ -70,6 +71,8 @@ public sealed class PlaceGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Registered first: from here on this silo delivers the place's check-in events; earlier ones are in the rows.
+        local.Register(Key);
         details = await places.GetAsync(Key, cancellationToken);
         loadedAt = clock.GetUtcNow();
         var snapshot = await visits.LoadAsync(Key, loadedAt, TimeOrderedId.MinAt(loadedAt - MayorWindow), RecentCapacity,
@@ -79,6 +82,12 @@ public sealed class PlaceGrain(
         checkins = snapshot.Checkins;
         loadedBefore = TimeOrderedId.MinAt(loadedAt + IdClockSkew);
         loadedAtDatabase = snapshot.DatabaseNow;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        local.Unregister(Key);
+        return Task.CompletedTask;
     }
 
     public async Task<PlaceView?> GetPlace()
