@@ -62,6 +62,26 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task An_active_place_counts_a_new_checkin_from_the_silos_batch()
+    {
+        var token = await http.SignUpAsync("place_counter");
+        var id = await http.CreatePlaceAsync(token, "Counted Kiosk");
+        // Read first: the place grain is active before the check-in, so only the per-silo delivery can update it.
+        var before = await http.GetFromJsonAsync<JsonElement>($"/api/v1/places/{id}");
+        Assert.Equal(0, before.GetProperty("stats").GetProperty("checkins_count").GetInt32());
+
+        await http.CheckInAsync(token, id, "public", "counted");
+
+        var counted = 0;
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); counted == 0 && DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            var place = await http.GetFromJsonAsync<JsonElement>($"/api/v1/places/{id}");
+            counted = place.GetProperty("stats").GetProperty("checkins_count").GetInt32();
+        }
+        Assert.Equal(1, counted);
+    }
+
+    [Fact]
     public async Task Optional_fields_may_be_left_out()
     {
         var created = await Create("Bench", 48.2, 11.6);
