@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
+. scripts/lib/process.sh
 
 # The short form fits the test suite (about 3 minutes with start-up); the default runs longer and harder.
 TIMING=(--seconds 90 --rate 20 --kill-at 15 --pg-stop-at 50 --pg-down-for 10 --converge-within 120)
@@ -44,8 +45,7 @@ cleanup() {
   trap - EXIT INT TERM
   if [ -n "$RUN_PID" ] && kill -0 "$RUN_PID" 2>/dev/null; then
     kill -TERM "$RUN_PID" 2>/dev/null || true # run.sh stops its silos, the API and PostgreSQL
-    for _ in $(seq 1 600); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- -"$RUN_PID" 2>/dev/null || true
+    wait_gone "$RUN_PID" 60 || kill -KILL -- -"$RUN_PID" 2>/dev/null || true
   fi
   pg_stop "$WORK/pgdata" immediate
   # A failed run keeps its logs (the run's, the silos', the API's) for a post-mortem.
@@ -60,12 +60,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "chaos: starting 3 silos and the API (API 127.0.0.1:$API_PORT, PostgreSQL 127.0.0.1:$PG_PORT, work $WORK)"
-# Rate limits well above the load (~24 accounts signing up from one address, each posting about once a second, with
+# Rate limits far above the load (~24 accounts signing up from one address, each posting about once a second, with
 # retries while a silo or the database is down, and the verifier's reads), but on: the run includes the limiters.
-Herenow__RateLimits__SignUp__PermitLimit=10000 \
-  Herenow__RateLimits__Writes__TokenLimit=10000 Herenow__RateLimits__Writes__TokensPerPeriod=100 \
-  Herenow__RateLimits__Anonymous__TokenLimit=100000 Herenow__RateLimits__Anonymous__TokensPerPeriod=1000 \
-  Herenow__RateLimits__Login__PermitLimit=10000 \
+# shellcheck disable=SC2046 # word splitting intended: one assignment per word
+env $(rate_limits_far_above_load) \
   setsid scripts/run.sh --silos 3 --data-dir "$WORK" --port "$API_PORT" --pg-port "$PG_PORT" \
   --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" >"$WORK/run.log" 2>&1 &
 RUN_PID=$!

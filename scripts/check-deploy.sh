@@ -15,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 . scripts/lib/postgres.sh
+. scripts/lib/process.sh
 
 RUN_CHECK=true; KEEP=false
 while [ $# -gt 0 ]; do
@@ -31,11 +32,7 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() {
   local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 350); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_gracefully 35 "${PIDS[@]}"
   [ -n "${PG_BIN:-}" ] && pg_stop "$WORK/pgdata" immediate
   if [ "$KEEP" = true ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }

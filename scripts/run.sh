@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 . scripts/lib/postgres.sh
+. scripts/lib/process.sh
 
 DATA_DIR=.data
 SILOS=1
@@ -120,11 +121,7 @@ cleanup() {
   local pid f all=("${PIDS[@]}")
   # Silos added later with scripts/silo.sh are not our children, but they are ours to stop.
   for f in "$RUN"/silo-*.pid; do [ -f "$f" ] && all+=("$(cat "$f")"); done
-  for pid in "${all[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${all[@]}"; do
-    for _ in $(seq 1 350); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_gracefully 35 "${all[@]}"
   rm -f "$RUN"/*.pid "$RUN/cluster.env"
   if [ -n "$OWN_PG" ]; then pg_stop "$OWN_PG/pgdata"; fi
   echo "stopped."

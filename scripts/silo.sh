@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
+. scripts/lib/process.sh
 
 DATA_DIR=.data
 ARGS=()
@@ -52,8 +53,7 @@ case ${ARGS[0]:-} in
       kill -KILL "$pid"; echo "silo $n (pid $pid) killed"
     else
       kill -TERM "$pid"
-      for _ in $(seq 1 350); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && { echo "error: silo $n did not stop within 35 s" >&2; exit 1; }
+      wait_gone "$pid" 35 || { echo "error: silo $n did not stop within 35 s" >&2; exit 1; }
       echo "silo $n (pid $pid) left the cluster"
     fi
     rm -f "$RUN/silo-$n.pid"

@@ -15,6 +15,7 @@ GATEWAY_PORT=${GATEWAY_PORT:-31000}
 ADMIN_PORT=${ADMIN_PORT:-19464}
 QUICK=${QUICK:-}
 EXTRA=()
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/process.sh"
 
 service_init() {
   mkdir -p "$DATA_DIR"
@@ -32,8 +33,7 @@ stop_service() {
     echo "stopping the service (pid $pid)..."
     # scripts/run.sh stops the API, the silos and PostgreSQL on SIGTERM; its process group is the last resort.
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null || true
+    wait_gone "$pid" 60 || kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$SERVICE_PID_FILE"
 }
@@ -46,11 +46,8 @@ start_service() {
   # Rate limits far above any load the harness offers (thousands of requests a second from one address, thousands of
   # accounts): the bench measures the service's capacity, not its limits; the limiters still run, so their cost is in
   # the figures.
-  env -u HERENOW_POSTGRES \
-    Herenow__RateLimits__Writes__TokenLimit=1000000 Herenow__RateLimits__Writes__TokensPerPeriod=1000000 \
-    Herenow__RateLimits__Anonymous__TokenLimit=1000000 Herenow__RateLimits__Anonymous__TokensPerPeriod=1000000 \
-    Herenow__RateLimits__SignUp__PermitLimit=1000000 Herenow__RateLimits__Login__PermitLimit=1000000 \
-    Herenow__RateLimits__Login__FailuresBeforeLockout=1000000 \
+  # shellcheck disable=SC2046 # word splitting intended: one assignment per word
+  env -u HERENOW_POSTGRES $(rate_limits_far_above_load) \
     HERENOW_PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000" \
     setsid scripts/run.sh --silos "$silos" --port "$API_PORT" --pg-port "$PG_PORT" \
     --silo-port "$SILO_PORT" --gateway-port "$GATEWAY_PORT" --admin-port "$ADMIN_PORT" --data-dir "$DATA_DIR" "$@" >"$SERVICE_LOG" 2>&1 &
