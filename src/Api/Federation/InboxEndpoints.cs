@@ -67,7 +67,8 @@ public static partial class InboxEndpoints
         }
         // Durable before acknowledged: the 202 goes out only after this row committed (a failure here is a 5xx, and
         // the sender retries). A repeated id finds its row: nothing new, but still 202, as for any repeat.
-        await inbox.RecordAsync(activity.Text("id")!, signer.Id, activity.Type()!, Encoding.UTF8.GetString(body));
+        // The JSON as received (less a byte-order mark, which the parser skipped and a string parse would not).
+        await inbox.RecordAsync(activity.Text("id")!, signer.Id, activity.Type()!, Encoding.UTF8.GetString(body).TrimStart('\uFEFF'));
         await WakeAsync(grains, signer.Id, loggers);
         return Results.StatusCode(StatusCodes.Status202Accepted);
     }
