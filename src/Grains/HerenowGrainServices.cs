@@ -1,5 +1,6 @@
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Federation;
+using Herenow.Grains.Federation.ActivityPub.Inbound;
 using Herenow.Grains.Feeds;
 using Herenow.Grains.Places;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,7 @@ public static class HerenowGrainServices
         services.AddHerenowCheckins();
         services.AddHerenowFeeds();
         services.AddHerenowFederation();
+        services.AddHerenowInbound();
         services.AddOptions<Accounts.Deletion.AccountDeletionOptions>().BindConfiguration(Accounts.Deletion.AccountDeletionOptions.Section);
         services.AddSingleton<Accounts.Deletion.AccountErasure>();
         return services;

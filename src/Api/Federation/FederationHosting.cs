@@ -1,14 +1,16 @@
 using Herenow.Grains.Federation.ActivityPub;
+using Herenow.Grains.Federation.ActivityPub.Inbound;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Herenow.Api.Federation;
 
 public static class FederationHosting
 {
-    /// <summary>The API's side of ActivityPub: inbox verification and processing, on the shared federation services.</summary>
+    /// <summary>The API's side of ActivityPub: inbox verification and recording (the silos apply), on the shared federation services.</summary>
     public static IServiceCollection AddFederationEndpoints(this IServiceCollection services)
     {
         services.AddSingleton<InboxVerifier>();
-        services.AddSingleton<InboxProcessor>();
+        services.TryAddSingleton<InboxStore>(); // co-hosted, the silo registered it already
         services.AddSingleton<RemoteAccounts>();
         services.AddSingleton<AtprotoLinking>();
         services.AddHostedService<FederationStartupLog>();

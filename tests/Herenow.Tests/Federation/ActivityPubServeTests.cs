@@ -92,17 +92,22 @@ public sealed class ActivityPubServeTests(FederatedApiHost api) : IClassFixture<
     }
 
     [Fact]
-    public async Task Clean_up_forgets_inbound_ids_and_failures_past_the_retention_only()
+    public async Task Clean_up_forgets_processed_inbound_activities_and_failures_past_the_retention_only()
     {
         var old = DateTimeOffset.UtcNow - Herenow.Api.Federation.FederationCleanup.Retention - TimeSpan.FromHours(1);
+        // Old and processed goes; new, or old but still pending (an actor that never could be read), stays.
         await api.Cluster.Database.ExecuteAsync($"""
-            INSERT INTO ap_inbox_seen VALUES ('http://x.example/old', '{old:O}'), ('http://x.example/new', now());
+            INSERT INTO ap_inbox (activity_id, actor_id, type, received_at, processed_at, next_attempt_at) VALUES
+                ('http://x.example/old', 'http://x.example/a', 'Like', '{old:O}', '{old:O}', '{old:O}'),
+                ('http://x.example/new', 'http://x.example/a', 'Like', now(), now(), now()),
+                ('http://x.example/old-pending', 'http://x.example/a', 'Like', '{old:O}', NULL, '2999-01-01');
             INSERT INTO ap_delivery_failures VALUES (900001, 'x.example', 'http://x.example/inbox', 'a', 16, 'gone', '{old:O}');
             """);
         var cleanup = api.Services.GetRequiredService<Herenow.Api.Federation.FederationCleanup>();
         Assert.True(await cleanup.RunOnceAsync(CancellationToken.None) >= 2);
-        Assert.Equal(0, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_inbox_seen WHERE activity_id = 'http://x.example/old'"));
-        Assert.Equal(1, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_inbox_seen WHERE activity_id = 'http://x.example/new'"));
+        Assert.Equal(0, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_inbox WHERE activity_id = 'http://x.example/old'"));
+        Assert.Equal(1, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_inbox WHERE activity_id = 'http://x.example/new'"));
+        Assert.Equal(1, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_inbox WHERE activity_id = 'http://x.example/old-pending'"));
         Assert.Equal(0, await api.Cluster.Database.ScalarAsync<long>("SELECT count(*) FROM ap_delivery_failures WHERE id = 900001"));
     }
 
