@@ -1,7 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
+using Herenow.Api.Accounts;
+using Herenow.Api.Checkins;
 using Herenow.Tests.Support;
 
 namespace Herenow.Tests.Api;
@@ -16,16 +15,9 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
         return await http.CreatePlaceAsync(await http.SignUpAsync("place_maker"), "Kaffee Bar");
     }
 
-    private async Task<JsonElement> WaitForHome(string token, string id)
-    {
-        for (var i = 0; i < 60; i++)
-        {
-            var feed = await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
-            if (feed.EnumerateArray().Any(c => c.GetProperty("id").GetString() == id)) return feed;
-            await Task.Delay(50);
-        }
-        return await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", token)).Content.ReadFromJsonAsync<JsonElement>();
-    }
+    private Task<List<CheckinResponse>> WaitForHome(string token, string id) =>
+        Eventually.Value(() => http.CheckinsAsync("/api/v1/feeds/home", token), feed => feed.Ids().Contains(id),
+            $"the home feed holds {id}", TimeSpan.FromSeconds(3));
 
     [Fact]
     public async Task Checkin_is_201_readable_by_id_and_reaches_a_followers_home_feed()
@@ -39,12 +31,11 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
             new { place_id = place, latitude = 52.5201, longitude = 13.4051, shout = "coffee", visibility = "public" });
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var checkin = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var id = checkin.GetProperty("id").GetString()!;
-        Assert.Equal("ana", checkin.GetProperty("account").GetProperty("username").GetString());
-        Assert.Equal("Kaffee Bar", checkin.GetProperty("place").GetProperty("name").GetString());
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/v1/checkins/{id}")).StatusCode);
-        Assert.Contains((await WaitForHome(ben, id)).EnumerateArray(), c => c.GetProperty("id").GetString() == id);
+        var checkin = await created.ReadAsync<CheckinResponse>();
+        Assert.Equal("ana", checkin.Account.Username);
+        Assert.Equal("Kaffee Bar", checkin.Place?.Name);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/v1/checkins/{checkin.Id}")).StatusCode);
+        Assert.Contains(await WaitForHome(ben, checkin.Id), c => c.Id == checkin.Id);
     }
 
     [Fact]
@@ -58,8 +49,7 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         await ProblemAssert.IsProblem(far, HttpStatusCode.UnprocessableEntity);
         await ProblemAssert.IsProblem(unknown, HttpStatusCode.UnprocessableEntity);
-        var history = await (await http.CallAsync(HttpMethod.Get, "/api/v1/accounts/cleo/checkins", cleo)).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(0, history.GetArrayLength());
+        Assert.Empty(await http.CheckinsAsync("/api/v1/accounts/cleo/checkins", cleo));
     }
 
     [Fact]
@@ -69,8 +59,8 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
         var eli = await http.SignUpAsync("eli");
         await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/dora/follow", eli);
         var place = await Place();
-        async Task<string> Post(string visibility) => (await (await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", dora,
-            new { place_id = place, latitude = 52.52, longitude = 13.405, visibility })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        async Task<string> Post(string visibility) =>
+            (await http.PostCheckinAsync(dora, new { place_id = place, latitude = 52.52, longitude = 13.405, visibility })).Id;
         var followersOnly = await Post("followers");
         var secret = await Post("private");
 
@@ -78,9 +68,8 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{followersOnly}", eli)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{secret}", eli)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{secret}", dora)).StatusCode);
-        var anonymousHistory = await (await http.GetAsync("/api/v1/accounts/dora/checkins")).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(0, anonymousHistory.GetArrayLength());
-        Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/dora")).GetProperty("checkins_count").GetInt32());
+        Assert.Empty(await http.CheckinsAsync("/api/v1/accounts/dora/checkins", null));
+        Assert.Equal(0, (await http.GetAsync<AccountResponse>("/api/v1/accounts/dora")).CheckinsCount);
     }
 
     [Fact]
@@ -89,12 +78,11 @@ public sealed class CheckinApiTests(ApiHost api) : IClassFixture<ApiHost>
         var fay = await http.SignUpAsync("fay");
         var gus = await http.SignUpAsync("gus");
         var place = await Place();
-        var id = (await (await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", fay,
-            new { place_id = place, latitude = 52.52, longitude = 13.405 })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var id = (await http.PostCheckinAsync(fay, new { place_id = place, latitude = 52.52, longitude = 13.405 })).Id;
 
         await http.CallAsync(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus);
-        var liked = await (await http.CallAsync(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus)).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(1, liked.GetProperty("likes_count").GetInt32());
+        var liked = await http.CallAsync<CheckinResponse>(HttpMethod.Post, $"/api/v1/checkins/{id}/like", gus);
+        Assert.Equal(1, liked.LikesCount);
 
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{id}", gus), HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.NoContent, (await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{id}", fay)).StatusCode);

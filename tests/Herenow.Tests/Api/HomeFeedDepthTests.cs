@@ -39,15 +39,13 @@ public sealed class HomeFeedDepthTests : IAsyncLifetime
         expected.Reverse();
 
         // Wait until the bounded feed holds the newest three, then page with limit=2 all the way down.
-        for (var i = 0; i < 100 && !(await http.GetJsonAsync("/api/v1/feeds/home?limit=3", yan)).Ids().SequenceEqual(expected.Take(3)); i++)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.Value(() => http.CheckinsAsync("/api/v1/feeds/home?limit=3", yan), feed => feed.Ids().SequenceEqual(expected.Take(3)),
+            "yan's home feed starts with the newest three", show: feed => feed.Ids());
         var seen = new List<string>();
         string? maxId = null;
         for (var page = 0; page < 20; page++)
         {
-            var ids = (await http.GetJsonAsync(maxId is null ? "/api/v1/feeds/home?limit=2" : $"/api/v1/feeds/home?limit=2&max_id={maxId}", yan)).Ids().ToList();
+            var ids = (await http.CheckinsAsync(maxId is null ? "/api/v1/feeds/home?limit=2" : $"/api/v1/feeds/home?limit=2&max_id={maxId}", yan)).Ids().ToList();
             if (ids.Count == 0) break;
             seen.AddRange(ids);
             maxId = ids[^1];

@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Herenow.Api.Checkins;
 using Herenow.Api.Idempotency;
+using Herenow.Api.Places;
+using Herenow.Api.Sessions;
 using Herenow.Tests.Support;
 using Npgsql;
 
@@ -18,7 +21,7 @@ public sealed class IdempotencyClient(ApiHost api)
     {
         await Http.PostAsJsonAsync("/api/v1/accounts", new { username, password = "a long password" });
         var session = await Http.PostAsJsonAsync("/api/v1/sessions", new { username, password = "a long password" });
-        return (await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+        return (await session.ReadAsync<SessionResponse>()).AccessToken;
     }
 
     /// <summary>POSTs exactly these body bytes, so that "the same request" is byte for byte the same.</summary>
@@ -34,7 +37,7 @@ public sealed class IdempotencyClient(ApiHost api)
     public async Task<string> Place()
     {
         var response = await Post("/api/v1/places", await Http.SignUpAsync("place_maker"), null, """{"name":"Kaffee Bar","latitude":52.52,"longitude":13.405}""");
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return (await response.ReadAsync<PlaceResponse>()).Id;
     }
 
     public static string Checkin(string place, string shout = "coffee") =>
@@ -44,12 +47,14 @@ public sealed class IdempotencyClient(ApiHost api)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/accounts/{username}/checkins");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var history = await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
-        return history.EnumerateArray().Select(c => c.GetProperty("id").GetString()!).ToList();
+        return (await (await Http.SendAsync(request)).ReadAsync<List<CheckinResponse>>()).Ids().ToList();
     }
 
-    public static async Task<string> IdOf(HttpResponseMessage response) =>
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    public static async Task<string> IdOf(HttpResponseMessage createdCheckin) =>
+        (await createdCheckin.ReadAsync<CheckinResponse>()).Id;
+
+    public static async Task<string> PlaceIdOf(HttpResponseMessage createdPlace) =>
+        (await createdPlace.ReadAsync<PlaceResponse>()).Id;
 }
 
 /// <summary>Idempotency-Key on POSTs that create, through the real API, silo and PostgreSQL.</summary>
@@ -231,7 +236,7 @@ public sealed class IdempotencyApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         Assert.Equal(1, deleted);
         Assert.Equal(HttpStatusCode.Created, reused.StatusCode);
-        Assert.NotEqual(await IdempotencyClient.IdOf(old), await IdempotencyClient.IdOf(reused));
+        Assert.NotEqual(await IdempotencyClient.PlaceIdOf(old), await IdempotencyClient.PlaceIdOf(reused));
         Assert.Equal(2, await api.Cluster.Database.ScalarAsync<int>("SELECT count(*) FROM idempotency_keys WHERE account = 'jo'"));
     }
 
@@ -245,7 +250,7 @@ public sealed class IdempotencyApiTests(ApiHost api) : IClassFixture<ApiHost>
         var reused = await client.Post("/api/v1/places", lou, "old", """{"name":"New","latitude":1,"longitude":1}""");
 
         Assert.Equal(HttpStatusCode.Created, reused.StatusCode);
-        Assert.NotEqual(await IdempotencyClient.IdOf(old), await IdempotencyClient.IdOf(reused));
+        Assert.NotEqual(await IdempotencyClient.PlaceIdOf(old), await IdempotencyClient.PlaceIdOf(reused));
     }
 
     [Theory]
@@ -268,15 +273,9 @@ public sealed class IdempotencySiloRestartTests(ApiHost api) : IClassFixture<Api
     private readonly IdempotencyClient client = new(api);
 
     /// <summary>The API reconnects to the new silo on its own; until then requests are 503 (retry, as a client would).</summary>
-    private static async Task<HttpResponseMessage> UntilAvailable(Func<Task<HttpResponseMessage>> send)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var response = await send();
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == 300) return response;
-            await Task.Delay(200);
-        }
-    }
+    private static Task<HttpResponseMessage> UntilAvailable(Func<Task<HttpResponseMessage>> send) =>
+        Eventually.Value(send, response => response.StatusCode != HttpStatusCode.ServiceUnavailable, "the API answers again (not 503)",
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), show: response => response.StatusCode);
 
     [Fact]
     public async Task After_a_silo_restart_a_repeat_gets_the_original_result_and_creates_nothing()

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Herenow.Api.Checkins;
 using Herenow.Api.Idempotency;
 using Herenow.Api.Media;
 using Herenow.Tests.Support;
@@ -40,12 +41,12 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         return await http.SendAsync(request);
     }
 
-    private async Task<JsonElement> UploadOk(string token, byte[] file, string fileName = "IMG_0001.jpg",
+    private async Task<MediaResponse> UploadOk(string token, byte[] file, string fileName = "IMG_0001.jpg",
         string contentType = "image/jpeg", string? description = null)
     {
         var response = await Upload(token, Form(file, fileName, contentType, description));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
+        return await response.ReadAsync<MediaResponse>();
     }
 
     private async Task<(long Media, long Blobs)> Counts() => (
@@ -103,13 +104,13 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         var media = await UploadOk(token, upload, description: "Flat white on the terrace");
 
-        Assert.Equal("image", media.GetProperty("type").GetString());
-        Assert.Equal("Flat white on the terrace", media.GetProperty("description").GetString());
-        Assert.Equal(1280, media.GetProperty("width").GetInt32());
-        Assert.Equal(960, media.GetProperty("height").GetInt32());
-        Assert.Matches("^[0-9A-Za-z#$%*+,\\-.:;=?@\\[\\]^_{|}~]{28}$", media.GetProperty("blurhash").GetString()!);
-        var display = await Fetch(media.GetProperty("url").GetString()!);
-        var preview = await Fetch(media.GetProperty("preview_url").GetString()!);
+        Assert.Equal("image", media.Type);
+        Assert.Equal("Flat white on the terrace", media.Description);
+        Assert.Equal(1280, media.Width);
+        Assert.Equal(960, media.Height);
+        Assert.Matches("^[0-9A-Za-z#$%*+,\\-.:;=?@\\[\\]^_{|}~]{28}$", media.Blurhash);
+        var display = await Fetch(media.Url);
+        var preview = await Fetch(media.PreviewUrl);
         AssertNoMetadata(display);
         AssertNoMetadata(preview);
         Assert.Equal((1280, 960), (Decode(display, 0, 0).Width, Decode(display, 0, 0).Height));
@@ -129,9 +130,9 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         var media = await UploadOk(token, upload);
 
-        Assert.Equal(200, media.GetProperty("width").GetInt32());
-        Assert.Equal(400, media.GetProperty("height").GetInt32());
-        var display = await Fetch(media.GetProperty("url").GetString()!);
+        Assert.Equal(200, media.Width);
+        Assert.Equal(400, media.Height);
+        var display = await Fetch(media.Url);
         // Turned clockwise, the stored top-left corner is now the top-right one.
         var (width, height, topRight) = Decode(display, 200 - 20, 20);
         var (_, _, topLeft) = Decode(display, 20, 20);
@@ -154,12 +155,12 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var opaquePng = await UploadOk(token, TestImages.Png(small), "screenshot.png", "image/png");
         var webp = await UploadOk(token, TestImages.WebP(TestImages.Gradient(1600, 1200)), "photo.webp", "image/webp");
 
-        Assert.Equal((200, 100), (jpeg.GetProperty("width").GetInt32(), jpeg.GetProperty("height").GetInt32()));
-        Assert.EndsWith(".png", png.GetProperty("url").GetString());
-        Assert.EndsWith(".jpg", opaquePng.GetProperty("url").GetString());
-        Assert.EndsWith(".jpg", webp.GetProperty("url").GetString());
-        Assert.Equal((1280, 960), (webp.GetProperty("width").GetInt32(), webp.GetProperty("height").GetInt32()));
-        var served = await http.GetAsync(png.GetProperty("url").GetString());
+        Assert.Equal((200, 100), (jpeg.Width, jpeg.Height));
+        Assert.EndsWith(".png", png.Url);
+        Assert.EndsWith(".jpg", opaquePng.Url);
+        Assert.EndsWith(".jpg", webp.Url);
+        Assert.Equal((1280, 960), (webp.Width, webp.Height));
+        var served = await http.GetAsync(png.Url);
         Assert.Equal("image/png", served.Content.Headers.ContentType?.MediaType);
         using var decoded = Image.NewFromBuffer(await served.Content.ReadAsByteArrayAsync());
         Assert.True(decoded.HasAlpha());
@@ -180,7 +181,7 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         var media = await UploadOk(token, upload);
 
-        var display = await Fetch(media.GetProperty("url").GetString()!);
+        var display = await Fetch(media.Url);
         AssertNoMetadata(display);
         var (_, _, pixel) = Decode(display, 8, 8);
         Assert.True(pixel[0] > 245 && pixel[1] < 15 && pixel[2] < 15, $"sRGB red expected: {string.Join(',', pixel)}");
@@ -194,7 +195,7 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
 
         var media = await UploadOk(token, TestImages.Jpeg(image), "holiday.png", "image/png");
 
-        Assert.EndsWith(".jpg", media.GetProperty("url").GetString());
+        Assert.EndsWith(".jpg", media.Url);
     }
 
     /// <summary>Built in the test, not in the theory data: xunit would keep a 10 MB argument in its discovery cache.</summary>
@@ -237,7 +238,7 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var response = await Upload(token, Form(file, "IMG_0002.jpg", contentType));
 
         var problem = await ProblemAssert.IsProblem(response, expected);
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()), what);
+        Assert.False(string.IsNullOrEmpty(problem.Detail), what);
         Assert.Equal(before, await Counts());
     }
 
@@ -249,8 +250,8 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var response = await Upload(token, Form(TestImages.PngHeaderClaiming(10_000, 5_000), "bomb.png", "image/png"));
 
         var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("Image too large", problem.GetProperty("title").GetString());
-        Assert.Contains("10000x5000", problem.GetProperty("detail").GetString());
+        Assert.Equal("Image too large", problem.Title);
+        Assert.Contains("10000x5000", problem.Detail);
     }
 
     [Fact]
@@ -268,9 +269,9 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var anonymous = await Upload(null, Form(jpeg, "a.jpg", "image/jpeg"));
 
         var problem = await ProblemAssert.IsProblem(tooLong, HttpStatusCode.UnprocessableEntity);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("description", out _));
+        Assert.Contains("description", problem.Errors.Keys);
         problem = await ProblemAssert.IsProblem(missing, HttpStatusCode.UnprocessableEntity);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("file", out _));
+        Assert.Contains("file", problem.Errors.Keys);
         await ProblemAssert.IsProblem(json, HttpStatusCode.UnsupportedMediaType);
         await ProblemAssert.IsProblem(anonymous, HttpStatusCode.Unauthorized);
         Assert.Equal(before, await Counts());
@@ -284,7 +285,7 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var token = await http.SignUpAsync("photo_hal");
         using var image = TestImages.Gradient(640, 480);
         var media = await UploadOk(token, TestImages.Jpeg(image));
-        var url = media.GetProperty("url").GetString()!;
+        var url = media.Url;
 
         var response = await http.GetAsync(url);
         var bytes = await response.Content.ReadAsByteArrayAsync();
@@ -325,9 +326,9 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var ivy = await http.SignUpAsync("photo_ivy");
         var jon = await http.SignUpAsync("photo_jon");
         using var image = TestImages.Gradient(120, 90);
-        var id = (await UploadOk(ivy, TestImages.Jpeg(image), description: "alt")).GetProperty("id").GetString()!;
+        var id = (await UploadOk(ivy, TestImages.Jpeg(image), description: "alt")).Id;
 
-        Assert.Equal("alt", (await http.GetJsonAsync($"/api/v1/media/{id}", ivy)).GetProperty("description").GetString());
+        Assert.Equal("alt", (await http.GetAsync<MediaResponse>($"/api/v1/media/{id}", ivy)).Description);
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Get, $"/api/v1/media/{id}", jon), HttpStatusCode.NotFound);
     }
 
@@ -345,8 +346,7 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         Assert.Equal("true", second.Headers.GetValues(IdempotencyMiddleware.ReplayedHeader).Single());
-        Assert.Equal((await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString(),
-            (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        Assert.Equal((await first.ReadAsync<MediaResponse>()).Id, (await second.ReadAsync<MediaResponse>()).Id);
         Assert.Equal(before.Media + 1, (await Counts()).Media);
     }
 
@@ -368,41 +368,27 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var b = await UploadOk(lea, TestImages.Jpeg(second));
         var place = await Place(lea);
 
-        var created = await CheckIn(lea, place, a.GetProperty("id").GetString()!, b.GetProperty("id").GetString()!);
+        var created = await CheckIn(lea, place, a.Id, b.Id);
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var checkin = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var id = checkin.GetProperty("id").GetString()!;
+        var checkin = await created.ReadAsync<CheckinResponse>();
+        var id = checkin.Id;
         AssertMedia(checkin, a, b);
-        JsonElement? home = null;
-        for (var i = 0; i < 100 && home is null; i++)
-        {
-            var feed = await http.GetJsonAsync("/api/v1/feeds/home", max);
-            home = feed.EnumerateArray().Where(c => c.GetProperty("id").GetString() == id).Cast<JsonElement?>().FirstOrDefault();
-            if (home is null) await Task.Delay(50);
-        }
-        Assert.NotNull(home);
-        AssertMedia(home.Value, a, b);
-        AssertMedia(await http.GetJsonAsync($"/api/v1/checkins/{id}", null), a, b);
-        AssertMedia((await http.GetJsonAsync("/api/v1/accounts/photo_lea/checkins", null))[0], a, b);
-        AssertMedia((await http.GetJsonAsync($"/api/v1/places/{place}/checkins", null))[0], a, b);
-        var preview = await http.GetAsync(home.Value.GetProperty("media")[0].GetProperty("preview_url").GetString());
+        var feed = await Eventually.Value(() => http.CheckinsAsync("/api/v1/feeds/home", max), f => f.Ids().Contains(id),
+            $"photo_max's home feed holds {id}");
+        var home = feed.Single(c => c.Id == id);
+        AssertMedia(home, a, b);
+        AssertMedia(await http.GetAsync<CheckinResponse>($"/api/v1/checkins/{id}"), a, b);
+        AssertMedia((await http.CheckinsAsync("/api/v1/accounts/photo_lea/checkins", null))[0], a, b);
+        AssertMedia((await http.CheckinsAsync($"/api/v1/places/{place}/checkins", null))[0], a, b);
+        var preview = await http.GetAsync(home.Media[0].PreviewUrl);
         Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
         Assert.Equal("image/jpeg", preview.Content.Headers.ContentType?.MediaType);
     }
 
-    private static void AssertMedia(JsonElement checkin, params JsonElement[] uploads)
-    {
-        var media = checkin.GetProperty("media");
-        Assert.Equal(uploads.Length, media.GetArrayLength());
-        for (var i = 0; i < uploads.Length; i++)
-        {
-            foreach (var field in new[] { "id", "type", "url", "preview_url", "description", "blurhash", "width", "height" })
-            {
-                Assert.Equal(uploads[i].GetProperty(field).ToString(), media[i].GetProperty(field).ToString());
-            }
-        }
-    }
+    /// <summary>The check-in carries the uploads as they were answered, every field, in order.</summary>
+    private static void AssertMedia(CheckinResponse checkin, params MediaResponse[] uploads) =>
+        Assert.Equal(uploads, checkin.Media);
 
     [Fact]
     public async Task Five_media_someone_elses_attached_unknown_or_repeated_media_are_422_and_nothing_is_attached()
@@ -412,10 +398,10 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         using var image = TestImages.Gradient(160, 120);
         var jpeg = TestImages.Jpeg(image);
         var mine = new List<string>();
-        for (var i = 0; i < 5; i++) mine.Add((await UploadOk(nia, jpeg)).GetProperty("id").GetString()!);
-        var theirs = (await UploadOk(oto, jpeg)).GetProperty("id").GetString()!;
+        for (var i = 0; i < 5; i++) mine.Add((await UploadOk(nia, jpeg)).Id);
+        var theirs = (await UploadOk(oto, jpeg)).Id;
         var place = await Place(nia);
-        var used = (await UploadOk(nia, jpeg)).GetProperty("id").GetString()!;
+        var used = (await UploadOk(nia, jpeg)).Id;
         Assert.Equal(HttpStatusCode.Created, (await CheckIn(nia, place, used)).StatusCode);
 
         var five = await CheckIn(nia, place, [.. mine]);
@@ -431,10 +417,9 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
                  })
         {
             var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnprocessableEntity);
-            Assert.Contains(problem.GetProperty("errors").GetProperty("media_ids").EnumerateArray(),
-                m => m.GetString()!.Contains(says, StringComparison.Ordinal));
+            Assert.Contains(problem.Errors["media_ids"], m => m.Contains(says, StringComparison.Ordinal));
         }
-        Assert.Equal(1, (await http.GetJsonAsync("/api/v1/accounts/photo_nia/checkins", nia)).GetArrayLength());
+        Assert.Single(await http.CheckinsAsync("/api/v1/accounts/photo_nia/checkins", nia));
         Assert.Equal(0L, await api.Cluster.Database.ScalarAsync<long>(
             $"SELECT count(*) FROM media WHERE checkin_id IS NOT NULL AND id <> '{used}' AND owner IN ('photo_nia', 'photo_oto')"));
         // The refused ones are still free: four of them make a check-in.
@@ -451,8 +436,8 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var newCopy = await UploadOk(pia, TestImages.Jpeg(shared));        // the same bytes: the same blobs
         var attached = await UploadOk(pia, TestImages.Jpeg(other));
         var place = await Place(pia);
-        Assert.Equal(HttpStatusCode.Created, (await CheckIn(pia, place, attached.GetProperty("id").GetString()!)).StatusCode);
-        Assert.Equal(oldCopy.GetProperty("url").GetString(), newCopy.GetProperty("url").GetString());
+        Assert.Equal(HttpStatusCode.Created, (await CheckIn(pia, place, attached.Id)).StatusCode);
+        Assert.Equal(oldCopy.Url, newCopy.Url);
         await Backdate(oldCopy, attached);
         var cleanup = api.Services.GetRequiredService<MediaCleanup>();
 
@@ -462,15 +447,15 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.True(await Exists(newCopy));
         Assert.True(await Exists(attached));
         // Still referenced by the newer copy: served.
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(oldCopy.GetProperty("url").GetString())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(oldCopy.Url)).StatusCode);
 
         await Backdate(newCopy);
         await cleanup.RunOnceAsync(CancellationToken.None);
 
         Assert.False(await Exists(newCopy));
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(newCopy.GetProperty("url").GetString())).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(newCopy.GetProperty("preview_url").GetString())).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(attached.GetProperty("url").GetString())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(newCopy.Url)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(newCopy.PreviewUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(attached.Url)).StatusCode);
     }
 
     [Fact]
@@ -479,21 +464,21 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         var qed = await http.SignUpAsync("photo_qed");
         using var image = TestImages.Gradient(180, 120);
         var media = await UploadOk(qed, TestImages.Jpeg(image));
-        var mediaId = media.GetProperty("id").GetString()!;
+        var mediaId = media.Id;
         var place = await Place(qed);
-        var checkin = (await (await CheckIn(qed, place, mediaId)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var checkin = (await (await CheckIn(qed, place, mediaId)).ReadAsync<CheckinResponse>()).Id;
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{checkin}", qed)).StatusCode);
 
         // Delete and redraft: the photo can go on a new check-in.
         var redraft = await CheckIn(qed, place, mediaId);
         Assert.Equal(HttpStatusCode.Created, redraft.StatusCode);
-        var second = (await redraft.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var second = (await redraft.ReadAsync<CheckinResponse>()).Id;
         Assert.Equal(HttpStatusCode.NoContent, (await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{second}", qed)).StatusCode);
         await Backdate(media);
         await api.Services.GetRequiredService<MediaCleanup>().RunOnceAsync(CancellationToken.None);
         Assert.False(await Exists(media));
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(media.GetProperty("url").GetString())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(media.Url)).StatusCode);
     }
 
     [Fact]
@@ -521,6 +506,7 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
     [Fact]
     public async Task The_openapi_document_describes_the_multipart_upload()
     {
+        // Contract test: the OpenAPI document is JSON with no record of ours, so raw JSON.
         var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
         var path = document.GetProperty("paths").EnumerateObject().Single(p => p.Name.TrimEnd('/') == "/api/v1/media");
@@ -542,13 +528,13 @@ public sealed class MediaApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.True(post.GetProperty("responses").TryGetProperty("415", out _));
     }
 
-    private async Task Backdate(params JsonElement[] media)
+    private async Task Backdate(params MediaResponse[] media)
     {
-        var ids = string.Join(",", media.Select(m => $"'{m.GetProperty("id").GetString()}'"));
+        var ids = string.Join(",", media.Select(m => $"'{m.Id}'"));
         await api.Cluster.Database.ScalarAsync<long>(
             $"WITH moved AS (UPDATE media SET created_at = now() - interval '25 hours' WHERE id IN ({ids}) RETURNING 1) SELECT count(*) FROM moved");
     }
 
-    private async Task<bool> Exists(JsonElement media) =>
-        await api.Cluster.Database.ScalarAsync<long>($"SELECT count(*) FROM media WHERE id = '{media.GetProperty("id").GetString()}'") == 1;
+    private async Task<bool> Exists(MediaResponse media) =>
+        await api.Cluster.Database.ScalarAsync<long>($"SELECT count(*) FROM media WHERE id = '{media.Id}'") == 1;
 }

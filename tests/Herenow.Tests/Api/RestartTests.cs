@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Herenow.Api.Accounts;
+using Herenow.Api.Checkins;
+using Herenow.Api.Places;
 using Herenow.Tests.Support;
 
 namespace Herenow.Tests.Api;
@@ -20,6 +23,7 @@ public sealed class RestartTests : IAsyncLifetime
     public async Task Everything_acknowledged_survives_a_full_restart()
     {
         string wen, xia, place, kept, secret, gone;
+        // Raw JSON: what was answered before the restart is compared with what is answered after it, byte for byte.
         JsonElement homeBefore, globalBefore, placeBefore;
         await using (var api = ApiHost.CreateApi(cluster))
         {
@@ -36,7 +40,7 @@ public sealed class RestartTests : IAsyncLifetime
 
             homeBefore = await WaitFor(http, "/api/v1/feeds/home", xia, feed => feed.Ids().SequenceEqual([kept]));
             globalBefore = await WaitFor(http, "/api/v1/feeds/global", null, feed => feed.Ids().SequenceEqual([kept]));
-            placeBefore = await WaitFor(http, $"/api/v1/places/{place}", null, p => p.GetProperty("stats").GetProperty("checkins_count").GetInt32() == 1);
+            placeBefore = await WaitFor(http, $"/api/v1/places/{place}", null, p => p.Deserialize<PlaceResponse>(ApiCalls.Json)!.Stats.CheckinsCount == 1);
         }
         foreach (var silo in cluster.Silos.ToList())
         {
@@ -48,15 +52,15 @@ public sealed class RestartTests : IAsyncLifetime
         {
             var http = api.CreateClient();
             // The old tokens still work: sessions are durable too.
-            var me = await http.GetJsonAsync("/api/v1/accounts/me", xia);
-            Assert.Equal("xia", me.GetProperty("username").GetString());
-            Assert.Equal(1, me.GetProperty("following_count").GetInt32());
+            var me = await http.GetAsync<MeResponse>("/api/v1/accounts/me", xia);
+            Assert.Equal("xia", me.Username);
+            Assert.Equal(1, me.FollowingCount);
 
             Assert.Equal(homeBefore.ToString(), (await http.GetJsonAsync("/api/v1/feeds/home", xia)).ToString());
             Assert.Equal(globalBefore.ToString(), (await http.GetJsonAsync("/api/v1/feeds/global", null)).ToString());
-            Assert.Equal(new[] { secret, kept }, (await http.GetJsonAsync("/api/v1/accounts/wen/checkins", wen)).Ids());
-            Assert.Equal(new[] { kept }, (await http.GetJsonAsync("/api/v1/accounts/wen/checkins", null)).Ids());
-            Assert.Equal(1, (await http.GetJsonAsync($"/api/v1/checkins/{kept}", null)).GetProperty("likes_count").GetInt32());
+            Assert.Equal(new[] { secret, kept }, (await http.CheckinsAsync("/api/v1/accounts/wen/checkins", wen)).Ids());
+            Assert.Equal(new[] { kept }, (await http.CheckinsAsync("/api/v1/accounts/wen/checkins", null)).Ids());
+            Assert.Equal(1, (await http.GetAsync<CheckinResponse>($"/api/v1/checkins/{kept}")).LikesCount);
             Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{gone}", wen)).StatusCode);
             Assert.Equal(placeBefore.ToString(), (await http.GetJsonAsync($"/api/v1/places/{place}", null)).ToString());
 
@@ -66,15 +70,6 @@ public sealed class RestartTests : IAsyncLifetime
         }
     }
 
-    private static async Task<JsonElement> WaitFor(HttpClient http, string path, string? token, Func<JsonElement, bool> done)
-    {
-        var value = await http.GetJsonAsync(path, token);
-        for (var i = 0; i < 100 && !done(value); i++)
-        {
-            await Task.Delay(50);
-            value = await http.GetJsonAsync(path, token);
-        }
-        Assert.True(done(value), $"{path}: {value}");
-        return value;
-    }
+    private static Task<JsonElement> WaitFor(HttpClient http, string path, string? token, Func<JsonElement, bool> done) =>
+        Eventually.Value(() => http.GetJsonAsync(path, token), done, $"{path} as expected");
 }

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
+using Herenow.Api.Accounts;
+using Herenow.Api.Sessions;
 using Herenow.Tests.Support;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Herenow.Tests.Api;
 
@@ -15,9 +17,9 @@ public sealed class SessionAndFollowApiTests(ApiHost api) : IClassFixture<ApiHos
         await http.PostAsJsonAsync("/api/v1/accounts", new { username, password = "a long password" });
         var session = await http.PostAsJsonAsync("/api/v1/sessions", new { username, password = "a long password" });
         Assert.Equal(HttpStatusCode.OK, session.StatusCode);
-        var body = await session.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
-        return body.GetProperty("access_token").GetString()!;
+        var body = await session.ReadAsync<SessionResponse>();
+        Assert.Equal("Bearer", body.TokenType);
+        return body.AccessToken;
     }
 
     private async Task<HttpResponseMessage> Send(HttpMethod method, string path, string? token, object? body = null)
@@ -38,8 +40,7 @@ public sealed class SessionAndFollowApiTests(ApiHost api) : IClassFixture<ApiHos
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
-        Assert.Equal(await wrong.Content.ReadFromJsonAsync<JsonElement>() is var w ? w.GetProperty("detail").GetString() : null,
-            (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal((await wrong.ReadAsync<ProblemDetails>()).Detail, (await unknown.ReadAsync<ProblemDetails>()).Detail);
     }
 
     [Fact]
@@ -50,7 +51,7 @@ public sealed class SessionAndFollowApiTests(ApiHost api) : IClassFixture<ApiHos
         Assert.Equal(HttpStatusCode.Unauthorized, (await Send(HttpMethod.Get, "/api/v1/accounts/me", null)).StatusCode);
         var me = await Send(HttpMethod.Get, "/api/v1/accounts/me", token);
         Assert.Equal(HttpStatusCode.OK, me.StatusCode);
-        Assert.Equal("public", (await me.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("settings").GetProperty("default_visibility").GetString());
+        Assert.Equal("public", (await me.ReadAsync<MeResponse>()).Settings.DefaultVisibility);
 
         Assert.Equal(HttpStatusCode.NoContent, (await Send(HttpMethod.Delete, "/api/v1/sessions/current", token)).StatusCode);
 
@@ -66,12 +67,12 @@ public sealed class SessionAndFollowApiTests(ApiHost api) : IClassFixture<ApiHos
 
         var bad = await Send(HttpMethod.Patch, "/api/v1/accounts/me", token, new { display_name = "New", default_visibility = "everyone" });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
-        Assert.Equal("uma", (await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/uma")).GetProperty("display_name").GetString());
+        Assert.Equal("uma", (await http.GetAsync<AccountResponse>("/api/v1/accounts/uma")).DisplayName);
 
         var ok = await Send(HttpMethod.Patch, "/api/v1/accounts/me", token, new { display_name = "Uma U", note = "hi", default_visibility = "followers" });
-        var me = await ok.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("Uma U", me.GetProperty("display_name").GetString());
-        Assert.Equal("followers", me.GetProperty("settings").GetProperty("default_visibility").GetString());
+        var me = await ok.ReadAsync<MeResponse>();
+        Assert.Equal("Uma U", me.DisplayName);
+        Assert.Equal("followers", me.Settings.DefaultVisibility);
     }
 
     [Fact]
@@ -82,15 +83,14 @@ public sealed class SessionAndFollowApiTests(ApiHost api) : IClassFixture<ApiHos
 
         Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/api/v1/accounts/wes/follow", vic)).StatusCode);
 
-        var wes = await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/wes");
-        Assert.Equal(1, wes.GetProperty("followers_count").GetInt32());
+        Assert.Equal(1, (await http.GetAsync<AccountResponse>("/api/v1/accounts/wes")).FollowersCount);
         var followers = await http.GetAsync("/api/v1/accounts/wes/followers");
         Assert.Contains("rel=\"next\"", followers.Headers.GetValues("Link").Single());
-        Assert.Equal("vic", (await followers.Content.ReadFromJsonAsync<JsonElement>())[0].GetProperty("username").GetString());
-        Assert.Equal("wes", (await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/vic/following"))[0].GetProperty("username").GetString());
+        Assert.Equal("vic", (await followers.ReadAsync<List<AccountResponse>>())[0].Username);
+        Assert.Equal("wes", (await http.GetAsync<List<AccountResponse>>("/api/v1/accounts/vic/following"))[0].Username);
 
         await Send(HttpMethod.Delete, "/api/v1/accounts/wes/follow", vic);
-        Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/wes")).GetProperty("followers_count").GetInt32());
+        Assert.Equal(0, (await http.GetAsync<AccountResponse>("/api/v1/accounts/wes")).FollowersCount);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class SessionAndFollowApiTests(ApiHost api) : IClassFixture<ApiHos
 
         Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/api/v1/accounts/yuri/block", xena)).StatusCode);
 
-        Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>("/api/v1/accounts/xena")).GetProperty("followers_count").GetInt32());
+        Assert.Equal(0, (await http.GetAsync<AccountResponse>("/api/v1/accounts/xena")).FollowersCount);
         Assert.Equal(HttpStatusCode.NotFound, (await Send(HttpMethod.Get, "/api/v1/accounts/xena", yuri)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Send(HttpMethod.Post, "/api/v1/accounts/xena/follow", yuri)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Send(HttpMethod.Get, "/api/v1/accounts/xena/checkins", yuri)).StatusCode);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Herenow.Grains.Feeds;
+using Herenow.Api.Checkins;
 using Herenow.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,7 +22,7 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
         var created = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", token,
             new { place_id = place, latitude = 52.5201, longitude = 13.4051, shout = visibility, visibility });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return (await created.ReadAsync<CheckinResponse>()).Id;
     }
 
     /// <summary>Opens a stream and checks that it is one: 200, SSE headers and the initial comment.</summary>
@@ -54,6 +55,7 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.Equal("checkin", message.Event);
         Assert.Equal(open, message.Id);
         Assert.NotEqual(secret, message.Id);
+        // Contract test: the event carries the very JSON a GET answers, so raw JSON.
         var shown = await (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{open}", ben)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(JsonElement.DeepEquals(shown, JsonDocument.Parse(message.Data!).RootElement));
     }
@@ -149,8 +151,8 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
         var first = await Post(jo, place, "public");
         var second = await Post(jo, place, "public");
         var third = await Post(jo, place, "public");
-        await WaitUntil(async () => (await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", kai)).Content.ReadAsStringAsync())
-            .Contains(third, StringComparison.Ordinal), timeout.Token);
+        await Eventually.True(async () => (await http.CheckinsAsync("/api/v1/feeds/home", kai)).Ids().Contains(third),
+            "kai's home feed holds the third check-in", Wait, cancel: timeout.Token);
 
         await using var stream = await Connect("/api/v1/streaming/home", kai, timeout.Token, lastEventId: first);
 
@@ -180,17 +182,9 @@ public sealed class StreamingApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.Equal(1, await home.WatcherCount());
         await stream.DisposeAsync();
 
-        await WaitUntil(async () => await home.WatcherCount() == 0, timeout.Token);
+        await Eventually.True(async () => await home.WatcherCount() == 0, "max's home feed has no watcher", Wait, cancel: timeout.Token);
         var id = await Post(lea, await Place(), "public");
-        await WaitUntil(async () => (await (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home", max)).Content.ReadAsStringAsync())
-            .Contains(id, StringComparison.Ordinal), timeout.Token);
-    }
-
-    private static async Task WaitUntil(Func<Task<bool>> condition, CancellationToken cancel)
-    {
-        while (!await condition())
-        {
-            await Task.Delay(50, cancel);
-        }
+        await Eventually.True(async () => (await http.CheckinsAsync("/api/v1/feeds/home", max)).Ids().Contains(id),
+            "max's home feed holds the new check-in", Wait, cancel: timeout.Token);
     }
 }

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Herenow.Api.Accounts;
+using Herenow.Api.Checkins;
+using Herenow.Api.Places;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Tests.Support;
@@ -146,7 +149,7 @@ public sealed class VisibilityPropertyTests(ApiHost api) : IClassFixture<ApiHost
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             // This check-in releases the author's earlier ones held until the next.
             foreach (var earlier in checkins.Where(c => c.Author == author && c.Hold == "next")) model.Released.Add(earlier.Id);
-            checkins.Add(new Checkin((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!,
+            checkins.Add(new Checkin((await created.ReadAsync<CheckinResponse>()).Id,
                 author, visibility, places[atA ? 0 : 1], atA && model.Zoned.Contains(author), hold));
         }
         var newestFirst = Enumerable.Reverse(checkins).ToList();
@@ -201,7 +204,7 @@ public sealed class VisibilityPropertyTests(ApiHost api) : IClassFixture<ApiHost
                 Assert.True((one.StatusCode == HttpStatusCode.OK) == (access[c.Id] != CheckinAccess.Hidden), $"{label} GET {c.Visibility} check-in of {c.Author} (hold '{c.Hold}'): {one.StatusCode}");
                 if (one.StatusCode == HttpStatusCode.OK)
                 {
-                    AssertPlace(await one.Content.ReadFromJsonAsync<JsonElement>(), access[c.Id], $"{label} GET");
+                    AssertPlace(await one.ReadAsync<CheckinResponse>(), access[c.Id], $"{label} GET");
                 }
                 // Deleting what one may not read is a 404 like the read; what one may read but did not write, a 403.
                 if (viewer is not null && viewer != c.Author)
@@ -224,24 +227,24 @@ public sealed class VisibilityPropertyTests(ApiHost api) : IClassFixture<ApiHost
                     continue;
                 }
                 var expected = Expected(c => c.Author == author);
-                var listed = await history.Content.ReadFromJsonAsync<JsonElement>();
+                var listed = await history.ReadAsync<List<CheckinResponse>>();
                 Assert.Equal(expected, listed.Ids());
                 AssertPlaces(listed, access, $"{label} history of {author}");
                 // Known gap (left to UserGrain): the count is kept per visibility only, so a held check-in is counted
                 // before it is shown. What it may never do is count a visibility the entry rule hides.
                 var counted = checkins.Count(c => c.Author == author && CheckinVisibility.MaySee(Parse(c.Visibility), relationship));
-                Assert.Equal(counted, (await account.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checkins_count").GetInt32());
+                Assert.Equal(counted, (await account.ReadAsync<AccountResponse>()).CheckinsCount);
                 Assert.Equal(expected.Count + checkins.Count(c => c.Author == author && model.Held(c) && viewer != author && CheckinVisibility.MaySee(Parse(c.Visibility), relationship)), counted);
             }
 
             foreach (var place in places)
             {
-                await Eventually(Expected(c => c.Place == place && Delivered(c) && !c.InZone), () => ReadAll($"/api/v1/places/{place}/checkins", token, checkins), access, $"{label} place feed");
+                await Listed(Expected(c => c.Place == place && Delivered(c) && !c.InZone), () => ReadAll($"/api/v1/places/{place}/checkins", token, checkins), access, $"{label} place feed");
             }
-            await Eventually(Expected(c => c.Visibility == "public" && Delivered(c)), () => ReadAll("/api/v1/feeds/global", token, checkins), access, $"{label} global feed");
+            await Listed(Expected(c => c.Visibility == "public" && Delivered(c)), () => ReadAll("/api/v1/feeds/global", token, checkins), access, $"{label} global feed");
             if (viewer is not null)
             {
-                await Eventually(Expected(c => Delivered(c) && (c.Author == viewer || model.Follows.Contains((viewer, c.Author)))),
+                await Listed(Expected(c => Delivered(c) && (c.Author == viewer || model.Follows.Contains((viewer, c.Author)))),
                     () => ReadAll("/api/v1/feeds/home", token, checkins), access, $"{label} home feed");
             }
         }
@@ -289,8 +292,8 @@ public sealed class VisibilityPropertyTests(ApiHost api) : IClassFixture<ApiHost
         foreach (var place in places)
         {
             bool Counted(Checkin c) => c.Place == place && c.Visibility != "private" && Delivered(c) && !c.InZone;
-            var stats = (await http.GetJsonAsync($"/api/v1/places/{place}", null)).GetProperty("stats");
-            Assert.InRange(stats.GetProperty("checkins_count").GetInt32(),
+            var stats = (await http.GetAsync<PlaceResponse>($"/api/v1/places/{place}")).Stats;
+            Assert.InRange(stats.CheckinsCount,
                 checkins.Count(c => Counted(c) && c.Author != gone), checkins.Count(Counted));
         }
     }
@@ -299,21 +302,21 @@ public sealed class VisibilityPropertyTests(ApiHost api) : IClassFixture<ApiHost
         Herenow.Api.Checkins.CheckinEndpoints.TryParseVisibility(visibility, out var parsed) ? parsed : throw new ArgumentException(visibility);
 
     /// <summary>All of it, or without place and coordinates (a privacy zone), as the policy said.</summary>
-    private static void AssertPlace(JsonElement checkin, CheckinAccess access, string what)
+    private static void AssertPlace(CheckinResponse checkin, CheckinAccess access, string what)
     {
-        var id = checkin.GetProperty("id").GetString();
-        Assert.True((access == CheckinAccess.Full) == (checkin.GetProperty("place").ValueKind != JsonValueKind.Null), $"{what} {id}: place shown for {access}");
-        Assert.True((access == CheckinAccess.Full) == (checkin.GetProperty("latitude").ValueKind != JsonValueKind.Null), $"{what} {id}: coordinates shown for {access}");
+        Assert.True((access == CheckinAccess.Full) == (checkin.Place is not null), $"{what} {checkin.Id}: place shown for {access}");
+        Assert.True((access == CheckinAccess.Full) == (checkin.Latitude is not null), $"{what} {checkin.Id}: coordinates shown for {access}");
     }
 
-    private static void AssertPlaces(JsonElement list, Dictionary<string, CheckinAccess> access, string what)
+    private static void AssertPlaces(List<CheckinResponse> list, Dictionary<string, CheckinAccess> access, string what)
     {
-        foreach (var checkin in list.EnumerateArray().Where(c => access.ContainsKey(c.GetProperty("id").GetString()!)))
+        foreach (var checkin in list.Where(c => access.ContainsKey(c.Id)))
         {
-            AssertPlace(checkin, access[checkin.GetProperty("id").GetString()!], what);
+            AssertPlace(checkin, access[checkin.Id], what);
         }
     }
 
+    /// <summary>An ActivityPub document: the fediverse's JSON, not ours, so raw.</summary>
     private async Task<(HttpStatusCode Status, JsonElement Body)> Activity(string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -324,10 +327,10 @@ public sealed class VisibilityPropertyTests(ApiHost api) : IClassFixture<ApiHost
     }
 
     /// <summary>Pages through a list (max_id) and keeps only this scenario's check-ins, newest first.</summary>
-    private async Task<List<JsonElement>> ReadAll(string path, string? token, List<Checkin> scenario)
+    private async Task<List<CheckinResponse>> ReadAll(string path, string? token, List<Checkin> scenario)
     {
         var ours = scenario.Select(c => c.Id).ToHashSet();
-        var seen = new List<JsonElement>();
+        var seen = new List<CheckinResponse>();
         string? maxId = null;
         for (var page = 0; page < 20; page++)
         {
@@ -335,26 +338,20 @@ public sealed class VisibilityPropertyTests(ApiHost api) : IClassFixture<ApiHost
             var response = await http.CallAsync(HttpMethod.Get, maxId is null ? $"{path}{separator}limit=40" : $"{path}{separator}limit=40&max_id={maxId}", token);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             if (!response.Headers.TryGetValues("Link", out var link)) break;
-            seen.AddRange((await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray());
+            seen.AddRange(await response.ReadAsync<List<CheckinResponse>>());
             maxId = System.Text.RegularExpressions.Regex.Match(link.Single(), "max_id=([^&>]+)").Groups[1].Value;
         }
-        return seen.Where(c => ours.Contains(c.GetProperty("id").GetString()!)).ToList();
+        return seen.Where(c => ours.Contains(c.Id)).ToList();
     }
 
     /// <summary>Feeds and places are filled after the 201; poll for a bounded time, then compare (ids, then places).</summary>
-    private static async Task Eventually(List<string> expected, Func<Task<List<JsonElement>>> read, Dictionary<string, CheckinAccess> access, string what)
+    private static async Task Listed(List<string> expected, Func<Task<List<CheckinResponse>>> read, Dictionary<string, CheckinAccess> access, string what)
     {
-        static List<string> Ids(List<JsonElement> list) => list.Select(c => c.GetProperty("id").GetString()!).ToList();
-        var actual = await read();
-        for (var i = 0; i < 60 && !Ids(actual).SequenceEqual(expected); i++)
-        {
-            await Task.Delay(50);
-            actual = await read();
-        }
-        Assert.True(expected.SequenceEqual(Ids(actual)), $"{what}: expected [{string.Join(", ", expected)}] but saw [{string.Join(", ", Ids(actual))}]");
+        var actual = await Eventually.Value(read, list => list.Ids().SequenceEqual(expected),
+            $"{what} lists [{string.Join(", ", expected)}]", TimeSpan.FromSeconds(3), show: list => list.Ids());
         foreach (var checkin in actual)
         {
-            AssertPlace(checkin, access[checkin.GetProperty("id").GetString()!], what);
+            AssertPlace(checkin, access[checkin.Id], what);
         }
     }
 }

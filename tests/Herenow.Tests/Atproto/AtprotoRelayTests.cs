@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Herenow.Api.Accounts;
+using Herenow.Api.Checkins;
 using Herenow.Grains.Federation.Atproto;
 using Herenow.Tests.Support;
 using Xunit.Abstractions;
@@ -31,10 +33,9 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
             federation = new { atproto = new { pds_url = pds.PdsUrl.AbsoluteUri, handle = account.Handle, app_password = account.AppPassword } },
         });
         Assert.Equal(HttpStatusCode.OK, link.StatusCode);
-        var me = await link.Content.ReadFromJsonAsync<JsonElement>();
-        var linked = me.GetProperty("settings").GetProperty("federation").GetProperty("atproto");
-        Assert.Equal(account.Did, linked.GetProperty("did").GetString());
-        Assert.DoesNotContain(account.AppPassword, me.GetRawText(), StringComparison.Ordinal);
+        var me = await link.Content.ReadAsStringAsync();
+        Assert.Equal(account.Did, JsonSerializer.Deserialize<MeResponse>(me, ApiCalls.Json)!.Settings.Federation.Atproto?.Did);
+        Assert.DoesNotContain(account.AppPassword, me, StringComparison.Ordinal); // nowhere in the raw JSON
         // Sealed at rest: the database holds no plain app password.
         Assert.Equal(0, await api.Cluster.Database.ScalarAsync<long>(
             $"SELECT count(*) FROM atproto_accounts WHERE position(convert_to('{account.AppPassword}', 'UTF8') in app_password) > 0"));
@@ -46,10 +47,11 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
             place_id = place, latitude = 52.5162, longitude = 13.3778, shout = "Finally here!", visibility = "public", media_ids = new[] { photo },
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var checkinId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var checkinId = (await created.ReadAsync<CheckinResponse>()).Id;
         var rkey = Tid.ForCheckin(checkinId);
 
-        var post = await Eventually(() => pds.GetRecordAsync(account.Did, "app.bsky.feed.post", rkey), pds);
+        // The records are the AT Protocol's JSON, not ours: read raw.
+        var post = await Written(() => pds.GetRecordAsync(account.Did, "app.bsky.feed.post", rkey), pds);
         var value = post.GetProperty("value");
         Assert.StartsWith("📍 Brandenburger Tor\nFinally here!\n", value.GetProperty("text").GetString(), StringComparison.Ordinal);
         var embed = value.GetProperty("embed");
@@ -59,7 +61,7 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
         var cid = image.GetProperty("image").GetProperty("ref").GetProperty("$link").GetString()!;
         Assert.NotNull(await pds.GetBlobAsync(account.Did, cid)); // the photo's bytes are in the repository
 
-        var location = await Eventually(() => pds.GetRecordAsync(account.Did, "app.herenow.checkin", rkey), pds);
+        var location = await Written(() => pds.GetRecordAsync(account.Did, "app.herenow.checkin", rkey), pds);
         // The records as written, for whoever reads the test log.
         output.WriteLine(JsonSerializer.Serialize(post, Indented));
         output.WriteLine(JsonSerializer.Serialize(location, Indented));
@@ -74,14 +76,15 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
         await http.CheckInAsync(token, place, "private", "just me", 52.5162, 13.3778);
         await http.CheckInAsync(token, place, "followers", "friends only", 52.5162, 13.3778);
         var marker = await http.CheckInAsync(token, place, "public", "marker", 52.5162, 13.3778);
-        await Eventually(() => pds.GetRecordAsync(account.Did, "app.bsky.feed.post", Tid.ForCheckin(marker)), pds);
+        await Written(() => pds.GetRecordAsync(account.Did, "app.bsky.feed.post", Tid.ForCheckin(marker)), pds);
         Assert.Equal(2, (await pds.ListRecordsAsync(account.Did, "app.bsky.feed.post")).GetProperty("records").GetArrayLength());
         Assert.Equal(2, (await pds.ListRecordsAsync(account.Did, "app.herenow.checkin")).GetProperty("records").GetArrayLength());
 
         // Deleting the check-in removes every record written for it.
         Assert.Equal(HttpStatusCode.NoContent, (await http.CallAsync(HttpMethod.Delete, $"/api/v1/checkins/{checkinId}", token)).StatusCode);
-        await Eventually(async () => await pds.GetRecordAsync(account.Did, "app.bsky.feed.post", rkey) is null
-                                     && await pds.GetRecordAsync(account.Did, "app.herenow.checkin", rkey) is null, pds);
+        await Eventually.True(async () => await pds.GetRecordAsync(account.Did, "app.bsky.feed.post", rkey) is null
+                                          && await pds.GetRecordAsync(account.Did, "app.herenow.checkin", rkey) is null,
+            "the records were removed", Patience, Every, () => pds.Output);
         Assert.Equal(1, (await pds.ListRecordsAsync(account.Did, "app.bsky.feed.post")).GetProperty("records").GetArrayLength());
     }
 
@@ -97,10 +100,10 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
             display_name = "Bob", federation = new { atproto = new { pds_url = pds.PdsUrl.AbsoluteUri, handle = account.Handle, app_password = "wron-gpas-swor-dxxx" } },
         });
         var problem = await ProblemAssert.IsProblem(response, HttpStatusCode.UnprocessableEntity);
-        Assert.Contains("AuthenticationRequired", problem.GetProperty("errors").GetProperty("federation.atproto.app_password")[0].GetString(), StringComparison.Ordinal);
-        var me = await http.GetJsonAsync("/api/v1/accounts/me", token);
-        Assert.Equal(JsonValueKind.Null, me.GetProperty("settings").GetProperty("federation").GetProperty("atproto").ValueKind);
-        Assert.NotEqual("Bob", me.GetProperty("display_name").GetString()); // a refused link applies nothing
+        Assert.Contains("AuthenticationRequired", problem.Errors["federation.atproto.app_password"][0], StringComparison.Ordinal);
+        var me = await http.GetAsync<MeResponse>("/api/v1/accounts/me", token);
+        Assert.Null(me.Settings.Federation.Atproto);
+        Assert.NotEqual("Bob", me.DisplayName); // a refused link applies nothing
 
         // Missing fields are 422 before any network call; null unlinks (here: nothing to unlink).
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Patch, "/api/v1/accounts/me", token,
@@ -109,32 +112,8 @@ public sealed class AtprotoRelayTests(FederatedApiHost api, ITestOutputHelper ou
             new { federation = new { atproto = (object?)null } })).StatusCode);
     }
 
-    private static async Task<JsonElement> Eventually(Func<Task<JsonElement?>> read, AtprotoPds pds)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await read() is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail("The record did not appear in the repository.\n" + pds.Output);
-        return default;
-    }
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
 
-    private static async Task Eventually(Func<Task<bool>> condition, AtprotoPds pds)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail("The records were not removed.\n" + pds.Output);
-    }
+    private static Task<JsonElement> Written(Func<Task<JsonElement?>> read, AtprotoPds pds) =>
+        Eventually.Found(read, "the record appeared in the repository", Patience, Every, () => pds.Output);
 }

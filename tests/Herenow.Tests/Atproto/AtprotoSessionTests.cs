@@ -86,11 +86,8 @@ public sealed class AtprotoSessionTests : IAsyncLifetime
         Assert.True(await accounts.EnqueueAsync(username, checkin.Id, delete: false));
         await cluster.Client.GetGrain<IAtprotoAccountGrain>(username).Wake();
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while ((await accounts.HeadAsync(username)).Next is not null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.True(async () => (await accounts.HeadAsync(username)).Next is null, "the queued job ran",
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
         Assert.Null((await accounts.HeadAsync(username)).Next); // the job is done
         Assert.Equal(expected, calls.ToArray());
     }

@@ -89,8 +89,8 @@ public sealed class HungSiloTests(ITestOutputHelper output) : IAsyncLifetime
         var staleWrites = onVictim.Select(n => client.GetGrain<IUserGrain>(n).UpdateProfile(new ProfileUpdate($"{n} stale", null, null, null))).ToList();
 
         // Declared dead in the table; the process is still there, frozen.
-        Assert.True(await Until(async () => await cluster.StatusAsync(victim) == 6, TimeSpan.FromSeconds(60)),
-            $"the frozen silo was not declared dead within 60 s (status {await cluster.StatusAsync(victim)})");
+        await Eventually.Value(() => cluster.StatusAsync(victim), status => status == 6, "the frozen silo declared dead (status 6)",
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: declared dead {frozen.Elapsed.TotalSeconds:F1} s after SIGSTOP");
         Assert.False(victim.HasExited);
         Assert.Equal(2, await cluster.CountAsync(3));
@@ -103,13 +103,13 @@ public sealed class HungSiloTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var name in onVictim)
         {
             var user = client.GetGrain<IUserGrain>(name);
-            var account = await Eventually(() => user.GetAccount(null));
+            var account = await Retried(() => user.GetAccount(null));
             Assert.Equal($"{name} before", account?.DisplayName);
             Assert.Equal([checkins[name]], await History(user));
-            var updated = await Eventually(() => user.UpdateProfile(new ProfileUpdate($"{name} after", "written after the freeze", null, null)));
+            var updated = await Retried(() => user.UpdateProfile(new ProfileUpdate($"{name} after", "written after the freeze", null, null)));
             Assert.Equal($"{name} after", updated?.DisplayName);
-            checkins[name + "/after"] = (await Eventually(() => user.PostCheckin(new NewCheckin(Cafe, 52.52, 13.40, 10, "after", Visibility.Public, [])))).Id;
-            Assert.NotSame(victim, cluster.Owning(await Eventually(() => management.GetActivationAddress(user).AsTask())));
+            checkins[name + "/after"] = (await Retried(() => user.PostCheckin(new NewCheckin(Cafe, 52.52, 13.40, 10, "after", Visibility.Public, [])))).Id;
+            Assert.NotSame(victim, cluster.Owning(await Retried(() => management.GetActivationAddress(user).AsTask())));
         }
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: {onVictim.Count} grains moved and written again");
 
@@ -129,8 +129,8 @@ public sealed class HungSiloTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var name in onVictim)
         {
             var user = client.GetGrain<IUserGrain>(name);
-            await Eventually(async () => { await management.DeactivateGrain(user.GetGrainId(), CancellationToken.None); return true; });
-            var account = await Eventually(() => user.GetAccount(null));
+            await Retried(async () => { await management.DeactivateGrain(user.GetGrainId(), CancellationToken.None); return true; });
+            var account = await Retried(() => user.GetAccount(null));
             Assert.Equal("written after the freeze", account?.Note);
             Assert.Equal([checkins[name + "/after"], checkins[name]], await History(user));
             // The display name is the newer write's: the frozen silo may hand the write its caller gave up on to the
@@ -145,35 +145,11 @@ public sealed class HungSiloTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private static async Task<List<string>> History(IUserGrain user) =>
-        (await Eventually(() => user.GetHistory(PageQuery.First(10), true, true))).Select(e => e.Id).ToList();
-
-    private static async Task<bool> Until(Func<Task<bool>> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(200);
-        }
-        return true;
-    }
+        (await Retried(() => user.GetHistory(PageQuery.First(10), true, true))).Select(e => e.Id).ToList();
 
     /// <summary>A call retried while the cluster settles (calls routed by the old view fail or time out), for at most 40 s.</summary>
-    private static async Task<T> Eventually<T>(Func<Task<T>> call)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(250);
-            }
-        }
-    }
+    private static Task<T> Retried<T>(Func<Task<T>> call) =>
+        Eventually.Succeeds(call, e => e is OrleansException or TimeoutException, TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(250));
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Herenow.Api.Checkins;
 using Herenow.Tests.Support;
 
 namespace Herenow.Tests.Deployment;
@@ -49,7 +50,7 @@ public sealed class CoHostedApiTests
         await http.CheckInAsync(wen, place, "private");
         await WaitFor(http, "/api/v1/feeds/home?limit=20", xia, feed => feed.Ids().SequenceEqual([kept]));
         await WaitFor(http, "/api/v1/feeds/global?limit=20", null, feed => feed.Ids().SequenceEqual([kept]));
-        Assert.Equal(new[] { kept }, (await http.GetJsonAsync("/api/v1/accounts/wen/checkins", null)).Ids());
+        Assert.Equal(new[] { kept }, (await http.CheckinsAsync("/api/v1/accounts/wen/checkins", null)).Ids());
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.CallAsync(HttpMethod.Get, "/api/v1/feeds/home?limit=20", null)).StatusCode);
 
         // Multi-silo still works: a plain silo process joins the co-hosted one, and the API keeps serving.
@@ -60,41 +61,29 @@ public sealed class CoHostedApiTests
         await WaitFor(http, "/api/v1/feeds/global?limit=20", null, feed => feed.Ids().SequenceEqual([fresh, kept]));
     }
 
+    /// <summary>/health/ready has no contract record (an anonymous object): read raw.</summary>
     private static async Task<JsonElement> ReadyAsync(HttpClient http, CoHostedProcess api, int silos, TimeSpan within, SiloProcess? other = null)
     {
-        var deadline = DateTime.UtcNow + within;
-        var last = "";
-        while (DateTime.UtcNow < deadline)
+        var ready = await Eventually.Value(async Task<(HttpStatusCode? Status, JsonElement? Body)> () =>
         {
             Assert.False(api.HasExited, $"the co-hosted process exited:\n{api.Tail}");
             Assert.False(other?.HasExited ?? false, $"the plain silo exited:\n{string.Join('\n', other?.Output.TakeLast(40) ?? [])}");
             try
             {
                 var response = await http.GetAsync("/health/ready");
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                last = body.ToString();
-                if (response.StatusCode == HttpStatusCode.OK && body.GetProperty("active_silos").GetInt32() == silos) return body;
+                return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
             }
             catch (HttpRequestException)
             {
-                // Not listening yet.
+                return (null, null); // not listening yet
             }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"not ready with {silos} silo(s) within {within.TotalSeconds} s (last: {last}):\n{api.Tail}");
+        }, r => r.Status == HttpStatusCode.OK && r.Body?.GetProperty("active_silos").GetInt32() == silos, $"ready with {silos} silo(s)",
+            within, TimeSpan.FromMilliseconds(250), () => api.Tail);
+        return ready.Body!.Value;
     }
 
-    private static async Task<JsonElement> WaitFor(HttpClient http, string path, string? token, Func<JsonElement, bool> done)
-    {
-        var value = await http.GetJsonAsync(path, token);
-        for (var i = 0; i < 200 && !done(value); i++)
-        {
-            await Task.Delay(50);
-            value = await http.GetJsonAsync(path, token);
-        }
-        Assert.True(done(value), $"{path}: {value}");
-        return value;
-    }
+    private static Task<List<CheckinResponse>> WaitFor(HttpClient http, string path, string? token, Func<List<CheckinResponse>, bool> done) =>
+        Eventually.Value(() => http.CheckinsAsync(path, token), done, $"{path} as expected", TimeSpan.FromSeconds(10), show: feed => feed.Ids());
 
     /// <summary>The built API program with <c>--cohost</c>, as scripts/run.sh --cohost runs it; killed by its pid on dispose.</summary>
     private sealed class CoHostedProcess : IAsyncDisposable

@@ -23,14 +23,7 @@ public sealed class FanoutPubSubTests : IAsyncLifetime
 
     private static NewCheckin Public() => new(Cafe, 52.52, 13.40, 10, "hi", Visibility.Public, []);
 
-    private static async Task WaitUntil(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(Wait);
-        while (!await condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
-    }
+    private static Task WaitUntil(Func<Task<bool>> condition, string what) => Eventually.True(condition, what, Wait);
 
     private async Task<bool> FeedHas(string owner, string id) =>
         (await host.Client.GetGrain<IFeedGrain>(owner).GetPage(PageQuery.First(40))).Any(e => e.Id == id);
@@ -48,7 +41,7 @@ public sealed class FanoutPubSubTests : IAsyncLifetime
         var checkin = await author.PostCheckin(Public());
         foreach (var name in followers.Append("ora"))
         {
-            await WaitUntil(() => FeedHas(name, checkin.Id));
+            await WaitUntil(() => FeedHas(name, checkin.Id), $"{name}'s feed holds the check-in");
         }
         // Feeds are caches rebuilt from the check-in rows (docs/adr/0027-feeds-as-caches.md): nothing of them is stored.
         Assert.True(await host.Database.ScalarAsync<long>("SELECT count(*) FROM orleans_storage WHERE grain_type ILIKE '%user%'") > 0,
@@ -81,7 +74,7 @@ public sealed class FanoutPubSubTests : IAsyncLifetime
         Assert.Equal((checkin.Id, true), Summary(await heard.Reader.ReadAsync(timeout.Token)));
 
         await feed.Unwatch(reference);
-        await WaitUntil(async () => await feed.WatcherCount() == 0);
+        await WaitUntil(async () => await feed.WatcherCount() == 0, "the feed has no watcher");
         host.Client.DeleteObjectReference<ITimelineWatcher>(reference);
         GC.KeepAlive(watcher);
     }

@@ -79,10 +79,8 @@ public sealed class FanoutSiloDeathTests : IAsyncLifetime
         return hosted;
     }
 
-    private async Task<List<string>> MissingFrom(List<string> feeds, string checkinId, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
+    private Task<List<string>> MissingFrom(List<string> feeds, string checkinId, TimeSpan within) =>
+        Eventually.Value(async () =>
         {
             var missing = new List<string>();
             foreach (var name in feeds)
@@ -97,8 +95,6 @@ public sealed class FanoutSiloDeathTests : IAsyncLifetime
                     missing.Add(name); // its silo was just killed; the next round reaches the new activation
                 }
             }
-            if (missing.Count == 0 || DateTime.UtcNow > deadline) return missing;
-            await Task.Delay(250);
-        }
-    }
+            return missing;
+        }, missing => missing.Count == 0, "every feed holds the check-in", within, TimeSpan.FromMilliseconds(250));
 }

@@ -26,14 +26,8 @@ public sealed class FanoutTests : IAsyncLifetime
         host.Database.ScalarAsync<long>($"SELECT count(*) FROM checkins WHERE author = '{author}' AND outbox_due IS NOT NULL");
 
     /// <summary>The outbox rows left after waiting up to 5 s for the settle window (500 ms here) to clear them.</summary>
-    private async Task<long> OutboxRowsOnceSettled(string author)
-    {
-        for (var i = 0; i < 100 && await OutboxRows(author) > 0; i++)
-        {
-            await Task.Delay(50);
-        }
-        return await OutboxRows(author);
-    }
+    private Task<long> OutboxRowsOnceSettled(string author) =>
+        Eventually.Value(() => OutboxRows(author), rows => rows == 0, $"{author}'s outbox rows cleared");
 
     public async Task DisposeAsync() => await host.DisposeAsync();
 
@@ -41,17 +35,9 @@ public sealed class FanoutTests : IAsyncLifetime
 
     private static NewCheckin At(Visibility visibility, string shout = "hi") => new(Cafe, 52.52, 13.40, 10, shout, visibility, []);
 
-    private async Task<List<CheckinEntry>> WaitForFeed(string owner, Func<List<CheckinEntry>, bool> done)
-    {
-        var feed = host.Client.GetGrain<IFeedGrain>(owner);
-        for (var i = 0; i < 100; i++)
-        {
-            var page = await feed.GetPage(PageQuery.First(40));
-            if (done(page)) return page;
-            await Task.Delay(50);
-        }
-        return await feed.GetPage(PageQuery.First(40));
-    }
+    private Task<List<CheckinEntry>> WaitForFeed(string owner, Func<List<CheckinEntry>, bool> done) =>
+        Eventually.Value(() => host.Client.GetGrain<IFeedGrain>(owner).GetPage(PageQuery.First(40)), done, $"{owner}'s feed as expected",
+            show: page => page.Select(e => e.Id));
 
     [Fact]
     public async Task Public_checkin_reaches_follower_author_and_global_feed_within_two_seconds()
@@ -69,12 +55,8 @@ public sealed class FanoutTests : IAsyncLifetime
         Assert.True(elapsed < TimeSpan.FromSeconds(2), $"took {elapsed}");
         Assert.Contains(await WaitForFeed("alice", p => p.Count > 0), e => e.Id == checkin.Id);
         var pages = host.Client.GetGrain<Herenow.Grains.Pages.IPagesGrain>(0);
-        var global = await pages.GetGlobalEntries(PageQuery.First(40));
-        for (var i = 0; i < 40 && global.All(e => e.Id != checkin.Id); i++)
-        {
-            await Task.Delay(50);
-            global = await pages.GetGlobalEntries(PageQuery.First(40));
-        }
+        var global = await Eventually.Value(() => pages.GetGlobalEntries(PageQuery.First(40)), g => g.Any(e => e.Id == checkin.Id),
+            "the global feed holds the check-in", TimeSpan.FromSeconds(2), show: g => g.Select(e => e.Id));
         Assert.Contains(global, e => e.Id == checkin.Id);
     }
 
@@ -85,12 +67,8 @@ public sealed class FanoutTests : IAsyncLifetime
         var place = host.Client.GetGrain<Herenow.Grains.Places.IPlaceGrain>(Cafe.Id);
 
         var checkin = await kim.PostCheckin(At(Visibility.Public));
-        var recent = await place.GetRecent(PageQuery.First(10));
-        for (var i = 0; i < 40 && recent.All(r => r.Id != checkin.Id); i++)
-        {
-            await Task.Delay(50);
-            recent = await place.GetRecent(PageQuery.First(10));
-        }
+        var recent = await Eventually.Value(() => place.GetRecent(PageQuery.First(10)), r => r.Any(e => e.Id == checkin.Id),
+            "the place lists the check-in", TimeSpan.FromSeconds(2), show: r => r.Select(e => e.Id));
 
         Assert.Contains(recent, r => r.Id == checkin.Id);
     }

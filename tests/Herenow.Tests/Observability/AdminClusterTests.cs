@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Herenow.Api.Admin;
 using Herenow.Tests.Support;
 
@@ -26,10 +25,10 @@ public sealed class AdminClusterTests
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Get, "/api/v1/admin/cluster", userToken), HttpStatusCode.Forbidden);
 
         var first = await Until(http, adminToken, v => Active(v) == 2, "two Active silos");
-        Assert.False(string.IsNullOrEmpty(first.GetProperty("answered_by").GetString()));
-        var silo = first.GetProperty("silos")[0];
-        Assert.False(string.IsNullOrEmpty(silo.GetProperty("address").GetString()));
-        Assert.NotEqual(JsonValueKind.Null, silo.GetProperty("started_at").ValueKind);
+        Assert.False(string.IsNullOrEmpty(first.AnsweredBy));
+        var silo = first.Silos[0];
+        Assert.False(string.IsNullOrEmpty(silo.Address));
+        Assert.NotNull(silo.StartedAt);
         var v1 = Version(first);
 
         var third = await cluster.StartSiloAsync();
@@ -38,28 +37,17 @@ public sealed class AdminClusterTests
 
         await cluster.StopSiloAsync(third);
         var left = await Until(http, adminToken, v => Active(v) == 2 && Count(v, "Dead") >= 1 && Version(v) > v2, "the stopped silo Dead at a higher version");
-        Assert.Equal(3, left.GetProperty("silos").GetArrayLength());
+        Assert.Equal(3, left.Silos.Count);
     }
 
-    private static long Version(JsonElement view) => view.GetProperty("membership_version").GetInt64();
+    private static long Version(AdminEndpoints.ClusterResponse view) => view.MembershipVersion;
 
-    private static int Active(JsonElement view) => Count(view, "Active");
+    private static int Active(AdminEndpoints.ClusterResponse view) => Count(view, "Active");
 
-    private static int Count(JsonElement view, string status) =>
-        view.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == status);
+    private static int Count(AdminEndpoints.ClusterResponse view, string status) => view.Silos.Count(s => s.Status == status);
 
-    private static async Task<JsonElement> Until(HttpClient http, string token, Func<JsonElement, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        JsonElement view;
-        do
-        {
-            view = await http.GetJsonAsync("/api/v1/admin/cluster", token);
-            if (condition(view)) return view;
-            await Task.Delay(300);
-        }
-        while (DateTime.UtcNow < deadline);
-        Assert.Fail($"Not seen within 60 s: {what}. Last view: {view}");
-        return view;
-    }
+    private static Task<AdminEndpoints.ClusterResponse> Until(HttpClient http, string token, Func<AdminEndpoints.ClusterResponse, bool> condition, string what) =>
+        Eventually.Value(() => http.GetAsync<AdminEndpoints.ClusterResponse>("/api/v1/admin/cluster", token), condition, what,
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300),
+            show: view => $"version {view.MembershipVersion}, silos [{string.Join(", ", view.Silos.Select(s => $"{s.Name} {s.Status}"))}]");
 }

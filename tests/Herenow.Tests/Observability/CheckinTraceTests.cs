@@ -64,11 +64,8 @@ public sealed class CheckinTraceTests : IAsyncLifetime, IDisposable
             await host.Http.CheckInAsync(token, place, "public", "traced");
         }
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!stopped.Any(a => a.TraceId == traceId && a.OperationName == "federation.deliver") && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await Eventually.True(() => stopped.Any(a => a.TraceId == traceId && a.OperationName == "federation.deliver"),
+            "the delivery span ended", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
         var trace = stopped.Where(a => a.TraceId == traceId).ToList();
         Assert.Contains(trace, a => a.Source.Name == "Microsoft.AspNetCore"); // the API's request span
         Assert.Contains(trace, a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.DisplayName.EndsWith("IUserGrain/Post", StringComparison.Ordinal));

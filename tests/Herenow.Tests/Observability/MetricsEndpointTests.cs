@@ -37,21 +37,18 @@ public sealed class MetricsEndpointTests
 
         string[] expected = ["herenow_checkins_created_total", "http_server_request_duration_seconds_bucket", "herenow_federation_queue_depth{",
             "state=\"pending\"", "dotnet_gc_"];
-        var text = "";
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
         // The queue gauge appears from the scrape after its first background read, and the exporter caches a scrape
         // briefly: scrape until every series is there (a loaded CI machine is slow to get there), then assert.
-        while (DateTime.UtcNow < deadline)
+        var text = await Eventually.Value(async () =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
             request.Headers.Host = $"127.0.0.1:{AdminPort}";
             using var response = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-            text = await response.Content.ReadAsStringAsync();
-            if (expected.All(series => text.Contains(series, StringComparison.Ordinal))) break;
-            await Task.Delay(500);
-        }
+            return await response.Content.ReadAsStringAsync();
+        }, scraped => expected.All(series => scraped.Contains(series, StringComparison.Ordinal)), "every series is scraped",
+            TimeSpan.FromSeconds(45), TimeSpan.FromMilliseconds(500), show: scraped => expected.Where(s => !scraped.Contains(s, StringComparison.Ordinal)));
         foreach (var series in expected)
         {
             Assert.Contains(series, text, StringComparison.Ordinal);

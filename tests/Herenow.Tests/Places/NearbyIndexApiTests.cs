@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
+using Herenow.Api.Places;
 using Herenow.Grains.Places;
 using Herenow.Tests.Support;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -39,19 +37,14 @@ public sealed class NearbyIndexApiTests : IAsyncLifetime
 
     private static async Task<string[]> NearbyNames(HttpClient http, string query)
     {
-        var places = await http.GetFromJsonAsync<JsonElement[]>($"/api/v1/places/nearby?{query}");
-        return [.. places!.Select(p => p.GetProperty("name").GetString()!)];
+        var places = await http.GetAsync<List<NearbyPlaceResponse>>($"/api/v1/places/nearby?{query}");
+        return [.. places.Select(p => p.Name)];
     }
 
     private static async Task Loaded(WebApplicationFactory<Program> api)
     {
         var index = api.Services.GetRequiredService<NearbyIndex>();
-        var waited = Stopwatch.StartNew();
-        while (!index.IsLoaded)
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the nearby index did not load");
-            await Task.Delay(50);
-        }
+        await Eventually.True(() => index.IsLoaded, "the nearby index loaded", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -70,12 +63,8 @@ public sealed class NearbyIndexApiTests : IAsyncLifetime
         Assert.Contains(first.Services.GetRequiredService<NearbyIndex>().Search(
             new NearbyQuery(64.1466, -21.9426, 10, null, null, 5)), p => p.Place.Id == id);
         // The second finds it once it has read the table again.
-        var waited = Stopwatch.StartNew();
-        while ((await NearbyNames(two, "latitude=64.1466&longitude=-21.9426&query=bakery")).Length == 0)
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "the second API never saw the new place");
-            await Task.Delay(100);
-        }
+        await Eventually.Value(() => NearbyNames(two, "latitude=64.1466&longitude=-21.9426&query=bakery"), names => names.Length > 0,
+            "the second API sees the new place", TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
         Assert.Equal(1, second.Services.GetRequiredService<NearbyIndex>().ConfirmedCount);
     }
 }

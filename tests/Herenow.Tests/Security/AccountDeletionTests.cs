@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Herenow.Api.Accounts;
+using Herenow.Api.Checkins;
 using Herenow.Api.Media;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Accounts.Deletion;
@@ -60,7 +62,7 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
         var alice = await http.SignUpAsync("del_alice");
         var bob = await http.SignUpAsync("del_bob");
         var carol = await http.SignUpAsync("del_carol");
-        var aliceId = (await http.GetJsonAsync("/api/v1/accounts/me", alice)).GetProperty("id").GetString()!;
+        var aliceId = (await http.GetAsync<MeResponse>("/api/v1/accounts/me", alice)).Id;
         Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/del_alice/follow", bob)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Post, "/api/v1/accounts/del_carol/follow", alice)).StatusCode);
         var place = await http.CreatePlaceAsync(bob, "Deletion Square");
@@ -70,12 +72,12 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
             place_id = place, latitude = 52.52, longitude = 13.405, shout = "gone soon", visibility = "public", media_ids = new[] { photo },
         });
         Assert.Equal(HttpStatusCode.Created, withPhoto.StatusCode);
-        var publicCheckin = await withPhoto.Content.ReadFromJsonAsync<JsonElement>();
-        var publicId = publicCheckin.GetProperty("id").GetString()!;
-        var photoUrl = new Uri(publicCheckin.GetProperty("media")[0].GetProperty("url").GetString()!).PathAndQuery;
+        var publicCheckin = await withPhoto.ReadAsync<CheckinResponse>();
+        var publicId = publicCheckin.Id;
+        var photoUrl = new Uri(publicCheckin.Media[0].Url).PathAndQuery;
         var followersId = await http.CheckInAsync(alice, place, "followers", "friends only");
         var privateId = await http.CheckInAsync(alice, place, "private", "just me");
-        await Eventually(async () => (await http.GetJsonAsync("/api/v1/feeds/home", bob)).Ids().Contains(followersId), "bob's feed never showed alice's check-ins");
+        await Eventually.True(async () => (await http.CheckinsAsync("/api/v1/feeds/home", bob)).Ids().Contains(followersId), "bob's feed shows alice's check-ins", Patience, Every);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(photoUrl)).StatusCode);
 
         // Bad requests change nothing: no password (422), a wrong one (403).
@@ -86,7 +88,7 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
         var deleted = await http.CallAsync(HttpMethod.Delete, "/api/v1/accounts/me", alice, new { password = ApiCalls.Password });
         Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
         Assert.Equal("/api/v1/accounts/del_alice", deleted.Headers.Location?.ToString());
-        Assert.Equal("deleting", (await deleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal("deleting", (await deleted.ReadAsync<AccountDeletionResponse>()).Status);
 
         // Locked at once: the token is dead, signing in fails, the profile is gone (410), the name is not free.
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Get, "/api/v1/accounts/me", alice), HttpStatusCode.Unauthorized);
@@ -98,18 +100,18 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
         Assert.All(status.Steps, s => Assert.NotNull(s.DoneAt));
 
         // Nothing of alice is left in anyone else's view.
-        var bobsFeed = (await http.GetJsonAsync("/api/v1/feeds/home?limit=40", bob)).Ids().ToList();
+        var bobsFeed = (await http.CheckinsAsync("/api/v1/feeds/home?limit=40", bob)).Ids().ToList();
         Assert.DoesNotContain(publicId, bobsFeed);
         Assert.DoesNotContain(followersId, bobsFeed);
-        Assert.DoesNotContain(publicId, (await http.GetJsonAsync("/api/v1/feeds/global?limit=40", null)).Ids());
-        Assert.DoesNotContain(publicId, (await http.GetJsonAsync($"/api/v1/places/{place}/checkins?limit=40", bob)).Ids());
+        Assert.DoesNotContain(publicId, (await http.CheckinsAsync("/api/v1/feeds/global?limit=40", null)).Ids());
+        Assert.DoesNotContain(publicId, (await http.CheckinsAsync($"/api/v1/places/{place}/checkins?limit=40", bob)).Ids());
         foreach (var id in new[] { publicId, followersId, privateId })
         {
             Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", bob)).StatusCode);
         }
-        Assert.Equal(0, (await http.GetJsonAsync("/api/v1/accounts/del_bob", bob)).GetProperty("following_count").GetInt32());
-        Assert.Equal(0, (await http.GetJsonAsync("/api/v1/accounts/del_carol", carol)).GetProperty("followers_count").GetInt32());
-        Assert.Empty((await http.GetJsonAsync("/api/v1/accounts/del_carol/followers", carol)).EnumerateArray());
+        Assert.Equal(0, (await http.GetAsync<AccountResponse>("/api/v1/accounts/del_bob", bob)).FollowingCount);
+        Assert.Equal(0, (await http.GetAsync<AccountResponse>("/api/v1/accounts/del_carol", carol)).FollowersCount);
+        Assert.Empty(await http.GetAsync<List<AccountResponse>>("/api/v1/accounts/del_carol/followers", carol));
 
         // Rows it owned are gone; its photos go with the next media clean-up round.
         Assert.Equal(0, await CountAsync("SELECT count(*) FROM follows WHERE follower = 'del_alice' OR followee = 'del_alice'"));
@@ -119,16 +121,16 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
 
         // Reserved, and reported as such; after the reservation the name is free for a new, empty account.
         var taken = await http.PostAsJsonAsync("/api/v1/accounts", new { username = "del_alice", password = ApiCalls.Password });
-        Assert.Contains("deleted account", (await ProblemAssert.IsProblem(taken, HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("deleted account", (await ProblemAssert.IsProblem(taken, HttpStatusCode.Conflict)).Detail, StringComparison.Ordinal);
         var reservedUntil = status.Steps.Single(s => s.Step == DeletionStep.Tombstone).DoneAt!.Value + DeletionHost.NameReservedFor;
         await Task.Delay(reservedUntil - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1));
         var again = await http.PostAsJsonAsync("/api/v1/accounts", new { username = "del_alice", password = ApiCalls.Password });
         Assert.Equal(HttpStatusCode.Created, again.StatusCode);
-        var reborn = await again.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.NotEqual(aliceId, reborn.GetProperty("id").GetString());
-        Assert.Equal(0, reborn.GetProperty("checkins_count").GetInt32());
-        Assert.Equal(0, reborn.GetProperty("followers_count").GetInt32());
-        Assert.Empty((await http.GetJsonAsync("/api/v1/accounts/del_alice/checkins", null)).EnumerateArray());
+        var reborn = await again.ReadAsync<AccountResponse>();
+        Assert.NotEqual(aliceId, reborn.Id);
+        Assert.Equal(0, reborn.CheckinsCount);
+        Assert.Equal(0, reborn.FollowersCount);
+        Assert.Empty(await http.CheckinsAsync("/api/v1/accounts/del_alice/checkins", null));
         // The old token stays dead for the new account.
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Get, "/api/v1/accounts/me", alice), HttpStatusCode.Unauthorized);
     }
@@ -138,7 +140,7 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
     {
         var listed = await http.SignUpAsync("del_legacy");
         var unlisted = await http.SignUpAsync("del_legacy"); // a second session of the same account
-        var accountId = (await http.GetJsonAsync("/api/v1/accounts/me", listed)).GetProperty("id").GetString()!;
+        var accountId = (await http.GetAsync<MeResponse>("/api/v1/accounts/me", listed)).Id;
         // As for a token opened before sessions were listed: the account does not know it.
         await host.Cluster.Client.GetGrain<IUserGrain>("del_legacy").SessionClosed(Herenow.Api.Sessions.BearerTokenHandler.HashToken(unlisted));
         await host.Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
@@ -153,7 +155,7 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
     public async Task The_saga_waits_for_the_federation_queues_and_resumes_on_another_silo_when_its_own_goes_away()
     {
         var token = await http.SignUpAsync("del_resume");
-        var accountId = (await http.GetJsonAsync("/api/v1/accounts/me", token)).GetProperty("id").GetString()!;
+        var accountId = (await http.GetAsync<MeResponse>("/api/v1/accounts/me", token)).Id;
         var place = await http.CreatePlaceAsync(token, "Resume Corner");
         await http.CheckInAsync(token, place, "public", "before the silo goes");
         // A queued AT Protocol job that nothing will run (no link, no wake): the saga must wait for it, not skip it.
@@ -164,8 +166,8 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
 
         Assert.Equal(HttpStatusCode.Accepted, (await http.CallAsync(HttpMethod.Delete, "/api/v1/accounts/me", token, new { password = ApiCalls.Password })).StatusCode);
         var saga = host.Cluster.Client.GetGrain<IAccountDeletionGrain>(accountId);
-        await Eventually(async () => (await saga.GetStatus())!.Steps.Single(s => s.Step == DeletionStep.AwaitFederationQueues).Attempts > 2,
-            "the saga did not reach the federation-queue wait");
+        await Eventually.True(async () => (await saga.GetStatus())!.Steps.Single(s => s.Step == DeletionStep.AwaitFederationQueues).Attempts > 2,
+            "the saga reached the federation-queue wait", Patience, Every);
         var waiting = (await saga.GetStatus())!;
         Assert.Null(waiting.CompletedAt);
         Assert.All(waiting.Steps.Where(s => s.Step < DeletionStep.AwaitFederationQueues), s => Assert.NotNull(s.DoneAt));
@@ -195,8 +197,8 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
     {
         var saga = host.Cluster.Client.GetGrain<IAccountDeletionGrain>(accountId);
         DeletionStatus? status = null;
-        await Eventually(async () => (status = await saga.GetStatus())?.CompletedAt is not null,
-            "the deletion saga did not complete");
+        await Eventually.True(async () => (status = await saga.GetStatus())?.CompletedAt is not null,
+            "the deletion saga completed", Patience, Every);
         return status!;
     }
 
@@ -216,13 +218,5 @@ public sealed class AccountDeletionTests(DeletionHost host) : IClassFixture<Dele
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(100);
-        }
-    }
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(100);
 }

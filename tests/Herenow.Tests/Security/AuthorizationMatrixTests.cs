@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Herenow.Api.Accounts;
+using Herenow.Api.Admin;
+using Herenow.Api.Checkins;
+using Herenow.Api.Media;
 using Herenow.Tests.Support;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,19 +39,19 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         },
         new("GET /api/v1/accounts/me", "me is the caller", (_, _) => Fixed("/api/v1/accounts/me"), 401, 200, 200, 200, 200)
         {
-            Check = async (s, c, r) => Assert.Equal(s.Username(c), (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("username").GetString()),
+            Check = async (s, c, r) => Assert.Equal(s.Username(c), (await r.ReadAsync<MeResponse>()).Username),
         },
         new("PATCH /api/v1/accounts/me", "PATCH me changes only the caller", (_, _) => Fixed("/api/v1/accounts/me"), 401, 200, 200, 200, 200)
         {
             Body = (_, c) => Json(new { note = $"note of {c}" }),
             Check = async (s, c, r) =>
             {
-                var me = await r.Content.ReadFromJsonAsync<JsonElement>();
-                Assert.Equal(s.Username(c), me.GetProperty("username").GetString());
-                Assert.Equal($"note of {c}", me.GetProperty("note").GetString());
+                var me = await r.ReadAsync<MeResponse>();
+                Assert.Equal(s.Username(c), me.Username);
+                Assert.Equal($"note of {c}", me.Note);
                 // The owner's profile carries the owner's note only (or none yet), whoever patched before.
-                var owner = await s.Http.GetJsonAsync($"/api/v1/accounts/{s.Owner}", null);
-                Assert.True(owner.GetProperty("note").GetString() is "" or "note of Owner", owner.GetProperty("note").GetString());
+                var owner = await s.Http.GetAsync<AccountResponse>($"/api/v1/accounts/{s.Owner}");
+                Assert.True(owner.Note is "" or "note of Owner", owner.Note);
             },
         },
         new("DELETE /api/v1/accounts/me", "a token alone cannot delete an account: the password is asked again", (_, _) => Fixed("/api/v1/accounts/me"), 401, 403, 403, 403, 403)
@@ -91,7 +95,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         {
             Check = async (s, c, r) =>
             {
-                var ids = (await r.Content.ReadFromJsonAsync<JsonElement>()).Ids().ToHashSet();
+                var ids = (await r.ReadAsync<List<CheckinResponse>>()).Ids().ToHashSet();
                 Assert.Contains(s.PublicCheckin, ids);
                 Assert.Equal(c is Caller.Owner or Caller.Follower, ids.Contains(s.FollowersCheckin));
                 Assert.Equal(c is Caller.Owner, ids.Contains(s.PrivateCheckin));
@@ -119,7 +123,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         {
             Check = async (s, c, r) =>
             {
-                var ids = (await r.Content.ReadFromJsonAsync<JsonElement>()).Ids().ToHashSet();
+                var ids = (await r.ReadAsync<List<CheckinResponse>>()).Ids().ToHashSet();
                 Assert.Equal(c != Caller.Blocked, ids.Contains(s.PublicCheckin));
                 Assert.Equal(c is Caller.Owner or Caller.Follower, ids.Contains(s.FollowersCheckin));
                 Assert.Equal(c is Caller.Owner, ids.Contains(s.PrivateCheckin));
@@ -130,8 +134,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         new("POST /api/v1/checkins", "check in (as the caller)", (_, _) => Fixed("/api/v1/checkins"), 401, 201, 201, 201, 201)
         {
             Body = (s, _) => Json(new { place_id = s.Place, latitude = 52.52, longitude = 13.405, visibility = "private" }),
-            Check = async (s, c, r) => Assert.Equal(s.Username(c),
-                (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("account").GetProperty("username").GetString()),
+            Check = async (s, c, r) => Assert.Equal(s.Username(c), (await r.ReadAsync<CheckinResponse>()).Account.Username),
         },
         new("GET /api/v1/checkins/{id}", "a public check-in", (s, _) => Fixed($"/api/v1/checkins/{s.PublicCheckin}"), 200, 200, 200, 404, 200),
         new("GET /api/v1/checkins/{id}", "a followers-only check-in", (s, _) => Fixed($"/api/v1/checkins/{s.FollowersCheckin}"), 404, 200, 404, 404, 200),
@@ -145,10 +148,10 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
             {
                 // Anonymous and blocked added nothing; each other like adds one: Other, Follower, Owner in that order.
                 var expected = c switch { Caller.Other => 1, Caller.Follower => 2, _ => 3 };
-                Assert.Equal(expected, (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("likes_count").GetInt32());
+                Assert.Equal(expected, (await r.ReadAsync<CheckinResponse>()).LikesCount);
                 // Liking twice is still one like.
                 var again = await s.Send(c, HttpMethod.Post, r.RequestMessage!.RequestUri!.PathAndQuery);
-                Assert.Equal(expected, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("likes_count").GetInt32());
+                Assert.Equal(expected, (await again.ReadAsync<CheckinResponse>()).LikesCount);
             },
         },
         new("POST /api/v1/checkins/{id}/like", "like a followers-only check-in", async (s, _) => $"/api/v1/checkins/{await s.SharedCheckinAsync("like-followers", "followers")}/like", 401, 200, 404, 404, 200),
@@ -159,7 +162,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
             {
                 // Liked by Owner, Other and Follower; each unlike removes exactly one: Other, Follower, Owner in that order.
                 var expected = c switch { Caller.Other => 2, Caller.Follower => 1, _ => 0 };
-                Assert.Equal(expected, (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("likes_count").GetInt32());
+                Assert.Equal(expected, (await r.ReadAsync<CheckinResponse>()).LikesCount);
             },
         },
 
@@ -168,7 +171,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         {
             Check = async (s, c, r) =>
             {
-                var ids = (await r.Content.ReadFromJsonAsync<JsonElement>()).Ids().ToHashSet();
+                var ids = (await r.ReadAsync<List<CheckinResponse>>()).Ids().ToHashSet();
                 // The owner's own feed has all three; nobody else's has the private one; only a follower's has any.
                 // (Whether the follower's still has the others depends on which rows unfollowed and re-followed before.)
                 if (c == Caller.Owner) Assert.Superset(ids, new HashSet<string> { s.PublicCheckin, s.FollowersCheckin, s.PrivateCheckin });
@@ -181,7 +184,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         {
             Check = async (s, c, r) =>
             {
-                var ids = (await r.Content.ReadFromJsonAsync<JsonElement>()).Ids().ToHashSet();
+                var ids = (await r.ReadAsync<List<CheckinResponse>>()).Ids().ToHashSet();
                 Assert.DoesNotContain(s.FollowersCheckin, ids);
                 Assert.DoesNotContain(s.PrivateCheckin, ids);
                 Assert.Equal(c != Caller.Blocked, ids.Contains(s.PublicCheckin));
@@ -205,7 +208,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         // Operators: the owner is the one admin (Herenow:Admin:Usernames); every other account is refused with 403.
         new("GET /api/v1/admin/cluster", "the cluster view is for admins only", (_, _) => Fixed("/api/v1/admin/cluster"), 401, 200, 403, 403, 403)
         {
-            Check = async (_, _, r) => Assert.NotEmpty((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("silos").EnumerateArray()),
+            Check = async (_, _, r) => Assert.NotEmpty((await r.ReadAsync<AdminEndpoints.ClusterResponse>()).Silos),
         },
     ];
 
@@ -300,7 +303,7 @@ public sealed class AuthorizationMatrixTests(AuthzScenario scenario) : IClassFix
         var body = new { place_id = scenario.Place, latitude = 52.52, longitude = 13.405, media_ids = new[] { scenario.Media } };
         var theirs = await scenario.Http.CallAsync(HttpMethod.Post, "/api/v1/checkins", scenario.Token(Caller.Other), body);
         var problem = await ProblemAssert.IsProblem(theirs, HttpStatusCode.UnprocessableEntity);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("media_ids", out _));
+        Assert.Contains("media_ids", problem.Errors.Keys);
         // Mixed with one of the caller's own: still refused as a whole, and the caller's own stays attachable.
         var mixed = await scenario.Http.CallAsync(HttpMethod.Post, "/api/v1/checkins", scenario.Token(Caller.Other),
             new { place_id = scenario.Place, latitude = 52.52, longitude = 13.405, media_ids = new[] { mine, scenario.Media } });
@@ -468,7 +471,7 @@ public sealed class AuthzScenario : IAsyncLifetime
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[caller]);
         var response = await Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return (await response.ReadAsync<MediaResponse>()).Id;
     }
 
     private static readonly Lazy<byte[]> Jpeg = new(() =>

@@ -55,7 +55,7 @@ public sealed class LimitsBodyTests(LimitsApiFixture fixture)
                  })
         {
             var problem = await ProblemAssert.IsProblem(await Send(method, path, auth, Json(body)), HttpStatusCode.RequestEntityTooLarge);
-            Assert.Contains("65536", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("65536", problem.Detail, StringComparison.Ordinal);
         }
     }
 

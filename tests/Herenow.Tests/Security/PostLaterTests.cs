@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
+using Herenow.Api.Checkins;
+using Herenow.Api.Places;
 using Herenow.Tests.Support;
 
 namespace Herenow.Tests.Security;
@@ -13,7 +13,7 @@ public sealed class PostLaterTests(ApiHost api) : IClassFixture<ApiHost>
 {
     private readonly HttpClient http = api.Http;
 
-    private async Task<JsonElement> Post(string token, string place, object extra)
+    private async Task<CheckinResponse> Post(string token, string place, object extra)
     {
         var body = new Dictionary<string, object?> { ["place_id"] = place, ["latitude"] = 52.52, ["longitude"] = 13.405, ["visibility"] = "public" };
         foreach (var property in extra.GetType().GetProperties())
@@ -22,10 +22,10 @@ public sealed class PostLaterTests(ApiHost api) : IClassFixture<ApiHost>
         }
         var response = await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", token, body);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
+        return await response.ReadAsync<CheckinResponse>();
     }
 
-    private async Task<bool> InHome(string token, string id) => (await http.GetJsonAsync("/api/v1/feeds/home", token)).Ids().Contains(id);
+    private async Task<bool> InHome(string token, string id) => (await http.CheckinsAsync("/api/v1/feeds/home", token)).Ids().Contains(id);
 
     [Fact]
     public async Task A_checkin_held_until_the_next_one_is_hidden_from_everyone_else_until_then()
@@ -36,21 +36,21 @@ public sealed class PostLaterTests(ApiHost api) : IClassFixture<ApiHost>
         var place = await http.CreatePlaceAsync(alice, "Hidden Bar");
 
         var held = await Post(alice, place, new { shout = "here, quietly", publish_on_next_checkin = true });
-        var id = held.GetProperty("id").GetString()!;
-        Assert.False(held.GetProperty("published").GetBoolean());
+        var id = held.Id;
+        Assert.False(held.Published);
         Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", alice)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", bob)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", null)).StatusCode);
-        Assert.DoesNotContain(id, (await http.GetJsonAsync("/api/v1/accounts/later_alice/checkins", bob)).Ids());
+        Assert.DoesNotContain(id, (await http.CheckinsAsync("/api/v1/accounts/later_alice/checkins", bob)).Ids());
 
         // A normal check-in is a marker: once it reached Bob's feed, the held one would have too if it had been sent.
-        var marker = (await Post(alice, place, new { shout = "elsewhere" })).GetProperty("id").GetString()!;
-        Assert.True(await Eventually(() => InHome(bob, marker)));
+        var marker = (await Post(alice, place, new { shout = "elsewhere" })).Id;
+        await Eventually.True(() => InHome(bob, marker), "the marker reached the follower", Patience, Every);
         // ...but that check-in was also the "next" one: now the held one goes out.
-        Assert.True(await Eventually(() => InHome(bob, id)), "the released check-in did not reach the follower");
-        var seen = await http.GetJsonAsync($"/api/v1/checkins/{id}", null);
-        Assert.True(seen.GetProperty("published").GetBoolean());
-        Assert.True(await Eventually(async () => (await http.GetJsonAsync($"/api/v1/places/{place}", null)).GetProperty("stats").GetProperty("checkins_count").GetInt32() == 2));
+        await Eventually.True(() => InHome(bob, id), "the released check-in reached the follower", Patience, Every);
+        Assert.True((await http.GetAsync<CheckinResponse>($"/api/v1/checkins/{id}")).Published);
+        await Eventually.Value(async () => (await http.GetAsync<PlaceResponse>($"/api/v1/places/{place}")).Stats.CheckinsCount, count => count == 2,
+            "the place counts both check-ins", Patience, Every);
     }
 
     [Fact]
@@ -62,14 +62,14 @@ public sealed class PostLaterTests(ApiHost api) : IClassFixture<ApiHost>
         var place = await http.CreatePlaceAsync(carol, "Delayed Café");
 
         var held = await Post(carol, place, new { publish_after_seconds = 10 });
-        var id = held.GetProperty("id").GetString()!;
-        Assert.False(held.GetProperty("published").GetBoolean());
-        Assert.True(held.GetProperty("publish_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddSeconds(5));
+        var id = held.Id;
+        Assert.False(held.Published);
+        Assert.True(held.PublishAt > DateTimeOffset.UtcNow.AddSeconds(5));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.False(await InHome(dave, id));
-        Assert.Equal(0, (await http.GetJsonAsync($"/api/v1/places/{place}", null)).GetProperty("stats").GetProperty("here_now_count").GetInt32());
+        Assert.Equal(0, (await http.GetAsync<PlaceResponse>($"/api/v1/places/{place}")).Stats.HereNowCount);
 
-        Assert.True(await Eventually(() => InHome(dave, id), TimeSpan.FromSeconds(40)), "the delayed check-in never reached the follower");
+        await Eventually.True(() => InHome(dave, id), "the delayed check-in reached the follower", TimeSpan.FromSeconds(40), Every);
         Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Get, $"/api/v1/checkins/{id}", null)).StatusCode);
     }
 
@@ -82,20 +82,9 @@ public sealed class PostLaterTests(ApiHost api) : IClassFixture<ApiHost>
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", erin, body), HttpStatusCode.UnprocessableEntity);
         var both = new { place_id = place, latitude = 52.52, longitude = 13.405, publish_after_seconds = 60, publish_on_next_checkin = true };
         await ProblemAssert.IsProblem(await http.CallAsync(HttpMethod.Post, "/api/v1/checkins", erin, both), HttpStatusCode.UnprocessableEntity);
-        Assert.Equal(0, (await http.GetJsonAsync("/api/v1/accounts/later_erin/checkins", erin)).GetArrayLength());
+        Assert.Empty(await http.CheckinsAsync("/api/v1/accounts/later_erin/checkins", erin));
     }
 
-    private static async Task<bool> Eventually(Func<Task<bool>> condition, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-            await Task.Delay(100);
-        }
-        return false;
-    }
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(100);
 }

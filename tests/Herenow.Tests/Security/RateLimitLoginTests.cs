@@ -75,7 +75,7 @@ public sealed class RateLimitLoginTests(LimitsApiFixture fixture)
         await WaitOut(second);
         var success = await SignIn(http, user, ApiCalls.Password);
         Assert.Equal(HttpStatusCode.OK, success.StatusCode);
-        Assert.False(string.IsNullOrEmpty((await success.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()));
+        Assert.False(string.IsNullOrEmpty((await success.ReadAsync<Herenow.Api.Sessions.SessionResponse>()).AccessToken));
 
         // The success forgot the failures: one failure is a plain 401 again, and the next lockout is the first length.
         await ProblemAssert.IsProblem(await SignIn(http, user, "wrong password 5"), HttpStatusCode.Unauthorized);

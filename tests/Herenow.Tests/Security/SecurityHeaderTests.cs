@@ -54,7 +54,7 @@ public sealed class SecurityHeaderTests(LimitsApiFixture fixture)
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var upload = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
-        var url = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("url").GetString()!;
+        var url = (await upload.ReadAsync<Herenow.Api.Media.MediaResponse>()).Url;
 
         var media = await http.GetAsync(url);
 

@@ -1,19 +1,21 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 
 namespace Herenow.Tests.Support;
 
 public static class ProblemAssert
 {
-    /// <summary>Asserts an RFC 9457 problem document with the expected status; returns its body.</summary>
-    public static async Task<JsonElement> IsProblem(HttpResponseMessage response, HttpStatusCode expected)
+    /// <summary>
+    /// Asserts an RFC 9457 problem document with the expected status; returns it (<see cref="HttpValidationProblemDetails.Errors"/>
+    /// holds the field errors of a 422, empty otherwise).
+    /// </summary>
+    public static async Task<HttpValidationProblemDetails> IsProblem(HttpResponseMessage response, HttpStatusCode expected)
     {
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        var problem = await response.ReadAsync<HttpValidationProblemDetails>();
+        Assert.Equal((int)expected, problem.Status);
+        Assert.False(string.IsNullOrEmpty(problem.Title));
         return problem;
     }
 }

@@ -85,7 +85,7 @@ public sealed class WebClientServingTests(WebClientServingTests.Host host) : ICl
             await using var api = ApiHost.CreateApi(host.Api.Cluster, new Dictionary<string, string?> { [WebClientHosting.RootSetting] = empty.FullName });
             using var http = api.CreateClient();
             var root = await ProblemAssert.IsProblem(await http.GetAsync("/"), HttpStatusCode.ServiceUnavailable);
-            Assert.Contains("scripts/web.sh build", root.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("scripts/web.sh build", root.Detail, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
             await ProblemAssert.IsProblem(await http.GetAsync("/app/app.js"), HttpStatusCode.NotFound);
         }
