@@ -63,18 +63,14 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
         var token = await http.SignUpAsync("place_counter");
         var id = await http.CreatePlaceAsync(token, "Counted Kiosk");
         // Read first: the place grain is active before the check-in, so only the per-silo delivery can update it.
-        var before = await http.GetFromJsonAsync<JsonElement>($"/api/v1/places/{id}");
-        Assert.Equal(0, before.GetProperty("stats").GetProperty("checkins_count").GetInt32());
+        var before = await http.GetAsync<PlaceResponse>($"/api/v1/places/{id}");
+        Assert.Equal(0, before.Stats.CheckinsCount);
 
         await http.CheckInAsync(token, id, "public", "counted");
 
-        var counted = 0;
-        for (var deadline = DateTime.UtcNow.AddSeconds(15); counted == 0 && DateTime.UtcNow < deadline; await Task.Delay(100))
-        {
-            var place = await http.GetFromJsonAsync<JsonElement>($"/api/v1/places/{id}");
-            counted = place.GetProperty("stats").GetProperty("checkins_count").GetInt32();
-        }
-        Assert.Equal(1, counted);
+        var after = await Eventually.Value(() => http.GetAsync<PlaceResponse>($"/api/v1/places/{id}"),
+            p => p.Stats.CheckinsCount > 0, "the active place's checkins_count", within: TimeSpan.FromSeconds(15));
+        Assert.Equal(1, after.Stats.CheckinsCount);
     }
 
     [Fact]
