@@ -65,7 +65,7 @@ public sealed partial class UserGrain
     {
         if (reminderName == PublishReminder)
         {
-            publishReminderActive = true;
+            Publishing.ReminderTicked();
             await PublishDue();
         }
     }

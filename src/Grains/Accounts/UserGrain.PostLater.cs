@@ -1,4 +1,5 @@
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
 
 namespace Herenow.Grains.Accounts;
 
@@ -12,9 +13,13 @@ namespace Herenow.Grains.Accounts;
 public sealed partial class UserGrain
 {
     private const string PublishReminder = "publish";
-    private IGrainTimer? publishTimer;
-    // Whether the publish reminder is registered; null until this activation knows (a read only when needed).
-    private bool? publishReminderActive;
+
+    /// <summary>
+    /// The timer for the next timed release, and the reminder while any timed hold waits. An activation that never
+    /// registered the reminder does not look for one (most activations have nothing held): a leftover ticks once,
+    /// finds nothing due and is dropped then.
+    /// </summary>
+    private DurableWakeUp Publishing => field ??= new(this, PublishReminder, _ => PublishDue()) { LooksForEarlierReminder = false };
 
     /// <summary>Publishes the check-ins held "until next" now, each with its create in the outbox.</summary>
     private async Task ReleaseUntilNext(AuthorCheckins summary, DateTimeOffset now)
@@ -52,27 +57,17 @@ public sealed partial class UserGrain
     /// <summary>A timer for the next timed release, and the reminder while any timed hold waits.</summary>
     private async Task SchedulePublishingAsync(AuthorCheckins summary)
     {
-        publishTimer?.Dispose();
-        publishTimer = null;
+        Publishing.Stop();
         var next = summary.Held.Where(h => h.PublishAt is not null).Min(h => h.PublishAt);
         if (next is { } at)
         {
             var wait = at - clock.GetUtcNow();
-            publishTimer = this.RegisterGrainTimer(PublishDue, wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
-            if (publishReminderActive != true)
-            {
-                await this.RegisterOrUpdateReminder(PublishReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-                publishReminderActive = true;
-            }
+            Publishing.Schedule(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+            await Publishing.EnsureReminderAsync();
         }
-        else if (publishReminderActive == true)
+        else
         {
-            // Dropped once nothing timed waits; an activation that never registered one reads nothing.
-            if (await this.GetReminder(PublishReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-            publishReminderActive = false;
+            await Publishing.IdleAsync(); // dropped once nothing timed waits
         }
     }
 }

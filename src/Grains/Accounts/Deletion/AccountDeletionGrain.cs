@@ -1,3 +1,4 @@
+using Herenow.Grains.Common;
 using Herenow.Grains.Federation.ActivityPub;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,14 +20,16 @@ public sealed class AccountDeletionGrain(
     ILogger<AccountDeletionGrain> logger) : Grain, IAccountDeletionGrain, IRemindable
 {
     private const string ResumeReminder = "deletion-resume";
-    private IGrainTimer? next;
     private bool running;
+
+    /// <summary>The timer for the next step (it keeps the saga active while it waits), and the reminder that brings it back.</summary>
+    private DurableWakeUp WakeUp => field ??= new(this, ResumeReminder, _ => RunSteps()) { KeepAlive = true };
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.RequestedAt is not null && state.State.CompletedAt is null)
         {
-            ScheduleRun(TimeSpan.Zero);
+            WakeUp.Schedule(TimeSpan.Zero);
         }
         return Task.CompletedTask;
     }
@@ -39,15 +42,15 @@ public sealed class AccountDeletionGrain(
             state.State.RequestedAt = clock.GetUtcNow();
             state.State.Steps = Enum.GetValues<DeletionStep>().Select(s => new DeletionStepRecord(s, null, 0, null)).ToList();
             await state.WriteStateAsync();
-            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await WakeUp.EnsureReminderAsync();
             // The lock and the revocation run in the request, so that the 202 also means "nobody sees or uses this
             // account any more"; if either fails, the timer retries it like any step.
             var wait = await RunStep((int)DeletionStep.Lock) ?? await RunStep((int)DeletionStep.RevokeSessions);
-            ScheduleRun(wait ?? TimeSpan.Zero);
+            WakeUp.Schedule(wait ?? TimeSpan.Zero);
         }
-        else if (state.State.CompletedAt is null && !running && next is null)
+        else if (state.State.CompletedAt is null && !running && !WakeUp.IsScheduled)
         {
-            ScheduleRun(TimeSpan.Zero);
+            WakeUp.Schedule(TimeSpan.Zero);
         }
         return Status();
     }
@@ -56,30 +59,21 @@ public sealed class AccountDeletionGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        WakeUp.ReminderTicked();
         if (state.State.CompletedAt is not null)
         {
-            if (await this.GetReminder(reminderName) is { } done)
-            {
-                await this.UnregisterReminder(done);
-            }
+            await WakeUp.IdleAsync();
             return;
         }
-        if (!running && next is null)
+        if (!running && !WakeUp.IsScheduled)
         {
-            ScheduleRun(TimeSpan.Zero);
+            WakeUp.Schedule(TimeSpan.Zero);
         }
-    }
-
-    private void ScheduleRun(TimeSpan delay)
-    {
-        next?.Dispose();
-        next = this.RegisterGrainTimer(_ => RunSteps(), new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
     private async Task RunSteps()
     {
-        next?.Dispose();
-        next = null;
+        WakeUp.Stop();
         if (running || state.State.CompletedAt is not null)
         {
             return;
@@ -95,17 +89,14 @@ public sealed class AccountDeletionGrain(
                 }
                 if (await RunStep(i) is { } wait)
                 {
-                    ScheduleRun(wait);
+                    WakeUp.Schedule(wait);
                     return;
                 }
             }
             state.State.CompletedAt = clock.GetUtcNow();
             await state.WriteStateAsync();
             logger.LogInformation("Account {Username} deleted (requested {RequestedAt})", state.State.Username, state.State.RequestedAt);
-            if (await this.GetReminder(ResumeReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
+            await WakeUp.IdleAsync(); // the obligation is met: nothing brings the saga back
         }
         finally
         {

@@ -14,7 +14,7 @@ public sealed record DeliveryQueueDepth(long Pending, long Due, long Retrying, l
 /// remote server accepted it, so it survives any silo crash; enqueueing is idempotent per (activity, inbox) while the
 /// row waits, so repeats of the at-least-once fan-out add nothing to the queue.
 /// </summary>
-public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
+public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock) : IRetryQueue
 {
     /// <summary>The unit of breakers and concurrency: host, with the port when it is not the default.</summary>
     public static string DomainOf(string url) =>
@@ -98,23 +98,10 @@ public sealed class DeliveryQueue(NpgsqlDataSource database, TimeProvider clock)
         return (bool)(await command.ExecuteScalarAsync())!;
     }
 
-    public async Task DeliveredAsync(long id)
-    {
-        await using var command = database.CreateCommand("DELETE FROM ap_deliveries WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task DeliveredAsync(long id) => RetryQueue.RemoveAsync(database, "ap_deliveries", id);
 
-    public async Task RetryLaterAsync(long id, int attempts, DateTimeOffset next, string error)
-    {
-        await using var command = database.CreateCommand(
-            "UPDATE ap_deliveries SET attempts = @attempts, next_attempt_at = @next, last_error = @error WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("attempts", attempts);
-        command.Parameters.AddWithValue("next", next);
-        command.Parameters.AddWithValue("error", Truncate(error));
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task RetryLaterAsync(long id, int attempts, DateTimeOffset next, string error) =>
+        RetryQueue.RetryLaterAsync(database, "ap_deliveries", id, attempts, next, error);
 
     /// <summary>Moves the delivery to <c>ap_delivery_failures</c> in one statement.</summary>
     public async Task GiveUpAsync(long id, int attempts, string reason)

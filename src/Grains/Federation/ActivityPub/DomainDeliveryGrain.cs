@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Herenow.Grains.Common;
 using Herenow.Grains.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,8 +24,9 @@ public sealed partial class DomainDeliveryGrain(
 
     private readonly FederationOptions settings = options.Value;
     private CircuitBreaker breaker = null!;
-    private IGrainTimer? pump;
-    private bool reminderActive;
+
+    /// <summary>The pump's timer, and the reminder that brings the queue back after a deactivation or a silo death.</summary>
+    private DurableWakeUp WakeUp => field ??= new(this, ResumeReminder, Pump) { TimerPeriod = settings.PollPeriod };
 
     private string Domain => this.GetPrimaryKeyString();
 
@@ -34,12 +36,8 @@ public sealed partial class DomainDeliveryGrain(
         return Task.CompletedTask;
     }
 
-    public async Task Wake()
-    {
-        // Registered before anything is attempted: if this silo dies now, the reminder brings the queue back.
-        await EnsureReminder();
-        StartPump(TimeSpan.Zero);
-    }
+    // Registered before anything is attempted: if this silo dies now, the reminder brings the queue back.
+    public Task Wake() => WakeUp.WorkAddedAsync();
 
     public Task<DomainDeliveryStatus> GetStatus()
     {
@@ -47,24 +45,7 @@ public sealed partial class DomainDeliveryGrain(
         return Task.FromResult(new DomainDeliveryStatus(Domain, breaker.IsOpen(now), breaker.ConsecutiveFailures, breaker.IsOpen(now) ? breaker.ReopensAt : null));
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        reminderActive = true;
-        StartPump(TimeSpan.Zero);
-        return Task.CompletedTask;
-    }
-
-    private void StartPump(TimeSpan dueTime)
-    {
-        if (pump is null)
-        {
-            pump = this.RegisterGrainTimer(Pump, dueTime, settings.PollPeriod);
-        }
-        else
-        {
-            pump.Change(dueTime, settings.PollPeriod);
-        }
-    }
+    public Task ReceiveReminder(string reminderName, TickStatus status) => WakeUp.ReceiveReminder();
 
     /// <summary>One tick: deliver what is due, batch after batch, for a bounded time; stop when the queue is empty.</summary>
     private async Task Pump(CancellationToken cancellationToken)
@@ -77,7 +58,7 @@ public sealed partial class DomainDeliveryGrain(
             if (permits == 0)
             {
                 // Open circuit: the queue waits in PostgreSQL; look again when the trial is allowed.
-                Sleep(breaker.ReopensAt!.Value - now);
+                WakeUp.Sleep(breaker.ReopensAt!.Value - now);
                 return;
             }
             var due = await queue.DueAsync(Domain, permits);
@@ -85,31 +66,23 @@ public sealed partial class DomainDeliveryGrain(
             {
                 if (await queue.NextDueAsync(Domain) is { } next)
                 {
-                    Sleep(next - clock.GetUtcNow()); // nothing due yet: no polling until the earliest retry
+                    WakeUp.Sleep(next - clock.GetUtcNow()); // nothing due yet: no polling until the earliest retry
                 }
-                else
+                // A Wake may have interleaved with the removal; its rows were committed before it called, so one more
+                // look after the reminder is gone cannot miss them.
+                else if (await WakeUp.IdleAsync(() => queue.AnyAsync(Domain)))
                 {
-                    await Idle();
+                    DeactivateOnIdle();
                 }
                 return;
             }
-            await EnsureReminder();
+            await WakeUp.EnsureReminderAsync();
             var outcomes = await Task.WhenAll(due.Select(d => SendOne(d, cancellationToken)));
             for (var i = 0; i < due.Count; i++)
             {
                 await Settle(due[i], outcomes[i]);
             }
         }
-    }
-
-    /// <summary>
-    /// The next pump after <paramref name="wait"/> (at least the poll period; at most a minute, when the reminder
-    /// would look anyway). A Wake in between starts it at once.
-    /// </summary>
-    private void Sleep(TimeSpan wait)
-    {
-        var dueTime = wait < settings.PollPeriod ? settings.PollPeriod : wait > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : wait;
-        pump?.Change(dueTime, settings.PollPeriod);
     }
 
     /// <summary>One delivery; a local failure (say, the key could not be read) is a retry of that one, not of the batch.</summary>
@@ -154,49 +127,18 @@ public sealed partial class DomainDeliveryGrain(
             default:
                 breaker.Failure(now);
                 var attempts = delivery.Attempts + 1;
-                if (attempts >= settings.MaxAttempts)
+                if (await queue.ScheduleRetryAsync(delivery.Id, attempts, outcome.Detail, settings, clock, outcome.RetryAfter) is { } wait)
+                {
+                    HerenowTelemetry.RecordDelivery("retried");
+                    LogRetry(logger, delivery.ActivityId, delivery.Inbox, attempts, wait, outcome.Detail);
+                }
+                else
                 {
                     await queue.GiveUpAsync(delivery.Id, attempts, $"{attempts} attempts; last: {outcome.Detail}");
                     HerenowTelemetry.RecordDelivery("given_up");
                     LogGaveUp(logger, delivery.ActivityId, delivery.Inbox, outcome.Detail);
                 }
-                else
-                {
-                    var wait = RetrySchedule.Delay(attempts, settings, Random.Shared, outcome.RetryAfter);
-                    await queue.RetryLaterAsync(delivery.Id, attempts, now + wait, outcome.Detail);
-                    HerenowTelemetry.RecordDelivery("retried");
-                    LogRetry(logger, delivery.ActivityId, delivery.Inbox, attempts, wait, outcome.Detail);
-                }
                 break;
-        }
-    }
-
-    private async Task Idle()
-    {
-        pump?.Dispose();
-        pump = null;
-        if (await this.GetReminder(ResumeReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-        reminderActive = false;
-        // A Wake may have interleaved with the removal; its rows were committed before it called, so one more look
-        // after the reminder is gone cannot miss them.
-        if (await queue.AnyAsync(Domain))
-        {
-            await EnsureReminder();
-            StartPump(settings.PollPeriod);
-            return;
-        }
-        DeactivateOnIdle();
-    }
-
-    private async Task EnsureReminder()
-    {
-        if (!reminderActive)
-        {
-            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            reminderActive = true;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Herenow.Grains.Checkins;
+using Herenow.Grains.Common;
 using Herenow.Grains.Federation.ActivityPub;
 using Herenow.Grains.Media;
 using Microsoft.Extensions.Logging;
@@ -19,16 +20,13 @@ public sealed partial class AtprotoAccountGrain(
     private const string ResumeReminder = "atproto";
     private readonly FederationOptions settings = options.Value;
     private AtprotoSession? session;
-    private IGrainTimer? pump;
-    private bool reminderActive;
+
+    /// <summary>The pump's timer, and the reminder that brings the jobs back after a deactivation or a silo death.</summary>
+    private DurableWakeUp WakeUp => field ??= new(this, ResumeReminder, Pump) { TimerPeriod = settings.PollPeriod };
 
     private string Username => this.GetPrimaryKeyString();
 
-    public async Task Wake()
-    {
-        await EnsureReminder();
-        Schedule(TimeSpan.Zero);
-    }
+    public Task Wake() => WakeUp.WorkAddedAsync();
 
     public Task Relinked()
     {
@@ -36,24 +34,7 @@ public sealed partial class AtprotoAccountGrain(
         return Task.CompletedTask;
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        reminderActive = true;
-        Schedule(TimeSpan.Zero);
-        return Task.CompletedTask;
-    }
-
-    private void Schedule(TimeSpan dueTime)
-    {
-        if (pump is null)
-        {
-            pump = this.RegisterGrainTimer(Pump, dueTime, settings.PollPeriod);
-        }
-        else
-        {
-            pump.Change(dueTime, settings.PollPeriod);
-        }
-    }
+    public Task ReceiveReminder(string reminderName, TickStatus status) => WakeUp.ReceiveReminder();
 
     /// <summary>Runs due jobs one at a time, oldest first (a delete never overtakes its post).</summary>
     private async Task Pump(CancellationToken cancellationToken)
@@ -65,12 +46,11 @@ public sealed partial class AtprotoAccountGrain(
             {
                 if (next is { } at)
                 {
-                    var wait = at - clock.GetUtcNow();
-                    pump?.Change(wait < settings.PollPeriod ? settings.PollPeriod : wait > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : wait, settings.PollPeriod);
+                    WakeUp.Sleep(at - clock.GetUtcNow());
                 }
                 else
                 {
-                    await Idle();
+                    await WakeUp.IdleAsync(async () => (await accounts.HeadAsync(Username)).Next is not null); // a Wake interleaved with the removal
                 }
                 return;
             }
@@ -111,15 +91,13 @@ public sealed partial class AtprotoAccountGrain(
                                    or System.Security.Cryptography.CryptographicException or InvalidOperationException)
         {
             var attempts = job.Attempts + 1;
-            if (attempts >= settings.MaxAttempts)
+            if (await accounts.ScheduleRetryAsync(job.Id, attempts, e.Message, settings, clock) is { } wait)
             {
-                await accounts.DoneAsync(job.Id);
-                LogGaveUp(logger, job.CheckinId, Username, e.Message);
+                LogRetry(logger, job.CheckinId, Username, attempts, wait, e.Message);
                 return;
             }
-            var wait = RetrySchedule.Delay(attempts, settings, Random.Shared);
-            await accounts.RetryLaterAsync(job.Id, attempts, clock.GetUtcNow() + wait, e.Message);
-            LogRetry(logger, job.CheckinId, Username, attempts, wait, e.Message);
+            await accounts.DoneAsync(job.Id);
+            LogGaveUp(logger, job.CheckinId, Username, e.Message);
         }
     }
 
@@ -173,31 +151,6 @@ public sealed partial class AtprotoAccountGrain(
                 session = await xrpc.CreateSessionAsync(pds, linked.Link.Did, linked.AppPassword);
             }
             return await call(session, pds);
-        }
-    }
-
-    private async Task Idle()
-    {
-        pump?.Dispose();
-        pump = null;
-        if (await this.GetReminder(ResumeReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-        reminderActive = false;
-        if ((await accounts.HeadAsync(Username)).Next is not null)
-        {
-            await EnsureReminder(); // a Wake interleaved with the removal
-            Schedule(settings.PollPeriod);
-        }
-    }
-
-    private async Task EnsureReminder()
-    {
-        if (!reminderActive)
-        {
-            await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            reminderActive = true;
         }
     }
 

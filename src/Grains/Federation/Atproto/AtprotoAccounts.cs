@@ -17,7 +17,7 @@ public sealed record AtprotoJob(long Id, string CheckinId, bool Delete, int Atte
 /// The <c>atproto_accounts</c> and <c>atproto_jobs</c> tables (migration 0016). The app password is sealed with
 /// <see cref="SecretBox"/> before it reaches the database and opened only to create a session.
 /// </summary>
-public sealed class AtprotoAccounts(NpgsqlDataSource database, SecretBox secrets, TimeProvider clock)
+public sealed class AtprotoAccounts(NpgsqlDataSource database, SecretBox secrets, TimeProvider clock) : IRetryQueue
 {
     public async Task LinkAsync(string username, AtprotoLink link, string appPassword)
     {
@@ -124,21 +124,8 @@ public sealed class AtprotoAccounts(NpgsqlDataSource database, SecretBox secrets
             : (null, next);
     }
 
-    public async Task DoneAsync(long id)
-    {
-        await using var command = database.CreateCommand("DELETE FROM atproto_jobs WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task DoneAsync(long id) => RetryQueue.RemoveAsync(database, "atproto_jobs", id);
 
-    public async Task RetryLaterAsync(long id, int attempts, DateTimeOffset next, string error)
-    {
-        await using var command = database.CreateCommand(
-            "UPDATE atproto_jobs SET attempts = @attempts, next_attempt_at = @next, last_error = @error WHERE id = @id");
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("attempts", attempts);
-        command.Parameters.AddWithValue("next", next);
-        command.Parameters.AddWithValue("error", error.Length <= 500 ? error : error[..500]);
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task RetryLaterAsync(long id, int attempts, DateTimeOffset next, string error) =>
+        RetryQueue.RetryLaterAsync(database, "atproto_jobs", id, attempts, next, error);
 }
