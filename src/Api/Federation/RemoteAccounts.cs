@@ -9,7 +9,7 @@ namespace Herenow.Api.Federation;
 /// Fediverse accounts in the REST API, named <c>user@domain</c> where a local username would go: following and
 /// unfollowing them (WebFinger, the actor, then a Follow through the durable outbox) and showing them as authors.
 /// </summary>
-public sealed class RemoteAccounts(RemoteActors actors, RemoteGraph graph, Outbox outbox, ActivityRenderer renderer, ApUrls urls,
+public sealed class RemoteAccounts(RemoteActors actors, RemoteGraph graph, ActivityDelivery delivery, ActivityRenderer renderer, ApUrls urls,
     FederationOptions options, TimeProvider clock)
 {
     /// <summary>Local usernames never contain '@' (a-z, 0-9, _), so the name alone tells the two apart.</summary>
@@ -33,7 +33,7 @@ public sealed class RemoteAccounts(RemoteActors actors, RemoteGraph graph, Outbo
             return null;
         }
         var followId = await graph.AddFollowingAsync(caller, actor.Id, urls.Follow(caller, TimeOrderedId.New(clock.GetUtcNow())));
-        await outbox.SendAsync(renderer.Follow(caller, followId, actor.Id), caller, [actor.Inbox]);
+        await delivery.SendAsync(renderer.Follow(caller, followId, actor.Id), caller, [actor.Inbox]);
         return actor;
     }
 
@@ -45,7 +45,7 @@ public sealed class RemoteAccounts(RemoteActors actors, RemoteGraph graph, Outbo
         }
         if (await graph.RemoveFollowingAsync(caller, actor.Id) is { } removed)
         {
-            await outbox.SendAsync(renderer.Undo(caller, renderer.Follow(caller, removed.FollowId, actor.Id)), caller, [actor.Inbox]);
+            await delivery.SendAsync(renderer.Undo(caller, renderer.Follow(caller, removed.FollowId, actor.Id)), caller, [actor.Inbox]);
         }
         return true;
     }

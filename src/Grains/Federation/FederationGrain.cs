@@ -17,7 +17,7 @@ namespace Herenow.Grains.Federation;
 public sealed class FederationGrain(
     NpgsqlDataSource database,
     ActivityRenderer renderer,
-    Outbox outbox,
+    ActivityDelivery delivery,
     AtprotoAccounts atproto,
     IOptions<FederationOptions> options,
     FeedDispatcher dispatcher,
@@ -96,12 +96,12 @@ public sealed class FederationGrain(
     {
         if (checkin.Deleted)
         {
-            await outbox.SendAsync(renderer.Delete(checkin.Author, checkin.CheckinId, checkin.Visibility), checkin.Author, inboxes);
+            await delivery.SendAsync(renderer.Delete(checkin.Author, checkin.CheckinId, checkin.Visibility), checkin.Author, inboxes);
             return;
         }
         if (await GrainFactory.GetGrain<ICheckinGrain>(checkin.CheckinId).Get() is { } record)
         {
-            await outbox.SendAsync(renderer.Create(record), checkin.Author, inboxes);
+            await delivery.SendAsync(renderer.Create(record), checkin.Author, inboxes);
         }
     }
 }

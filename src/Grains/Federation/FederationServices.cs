@@ -33,7 +33,7 @@ public static class FederationServices
         services.AddSingleton<RemoteGraph>();
         services.AddSingleton<RemoteNotes>();
         services.AddSingleton<DeliveryQueue>();
-        services.AddSingleton<Outbox>();
+        services.AddSingleton<ActivityDelivery>();
         services.AddSingleton(sp =>
         {
             var federation = sp.GetRequiredService<FederationOptions>();

@@ -42,9 +42,9 @@ public sealed class DeliverySurvivesSiloCrashTests
 
         // Queued as the fan-out queues it: a row, then a wake of the domain's grain.
         var queue = new DeliveryQueue(NpgsqlDataSource.Create(cluster.Database.ConnectionString), TimeProvider.System);
-        var outbox = new Outbox(queue, cluster.Client);
+        var delivery = new ActivityDelivery(queue, cluster.Client);
         var activity = new JsonObject { ["id"] = "http://127.0.0.1:5999/users/crash/checkins/1/activity", ["type"] = "Create", ["actor"] = "http://127.0.0.1:5999/users/crash" };
-        await outbox.SendAsync(activity, "crash", [inbox.Url("/inbox").AbsoluteUri]);
+        await delivery.SendAsync(activity, "crash", [inbox.Url("/inbox").AbsoluteUri]);
         var domain = DeliveryQueue.DomainOf(inbox.Url("/inbox").AbsoluteUri);
 
         // Wait until it has failed at least once (the grain is active and retrying), then kill its silo.

@@ -17,7 +17,7 @@ public abstract class DeliverySiloFixture : IAsyncLifetime
 
     protected abstract int MaxAttempts { get; }
 
-    public Outbox Outbox => Cluster.Silos[0].Services.GetRequiredService<Outbox>();
+    public ActivityDelivery Delivery => Cluster.Silos[0].Services.GetRequiredService<ActivityDelivery>();
 
     public ActivityRenderer Renderer => Cluster.Silos[0].Services.GetRequiredService<ActivityRenderer>();
 
@@ -148,7 +148,7 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
         var activity = Activity(silo, "a", inbox.Url("/users/bob"));
         var id = activity["id"]!.GetValue<string>();
 
-        await silo.Outbox.SendAsync(activity, "alice", [target]);
+        await silo.Delivery.SendAsync(activity, "alice", [target]);
 
         Assert.True(await EventuallyAsync(async () => inbox.Requests.Count >= 3 && await RowsAsync(silo.Cluster, "ap_deliveries", target) == 0),
             $"requests: {inbox.Requests.Count}, rows: {await RowsAsync(silo.Cluster, "ap_deliveries", target)}");
@@ -170,7 +170,7 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
         await using var inbox = await ScriptedInbox.StartAsync(_ => 410);
         var target = inbox.Url("/users/gone/inbox");
 
-        await silo.Outbox.SendAsync(Activity(silo, "b", inbox.Url("/users/gone")), "alice", [target]);
+        await silo.Delivery.SendAsync(Activity(silo, "b", inbox.Url("/users/gone")), "alice", [target]);
 
         Assert.True(await EventuallyAsync(async () => await RowsAsync(silo.Cluster, "ap_delivery_failures", target) == 1));
         Assert.Equal(0, await RowsAsync(silo.Cluster, "ap_deliveries", target));
@@ -188,7 +188,7 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
         var grain = silo.Cluster.Client.GetGrain<IDomainDeliveryGrain>(inbox.Domain);
         try
         {
-            await silo.Outbox.SendAsync(Activity(silo, "c", inbox.Url("/users/down")), "alice", [target]);
+            await silo.Delivery.SendAsync(Activity(silo, "c", inbox.Url("/users/down")), "alice", [target]);
 
             // Three failures (threshold 3) open the circuit for 3 s; then one trial, which fails and re-opens it.
             Assert.True(await EventuallyAsync(() => Task.FromResult(inbox.Requests.Count >= 3)), $"requests: {inbox.Requests.Count}");
@@ -216,7 +216,7 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
         await using var inbox = await ScriptedInbox.StartAsync(_ => 202, holdFor: TimeSpan.FromMilliseconds(400));
         var targets = Enumerable.Range(1, 10).Select(i => inbox.Url($"/users/u{i}/inbox")).ToList();
 
-        await silo.Outbox.SendAsync(Activity(silo, "fan", inbox.Url("/users/u1")), "alice", targets);
+        await silo.Delivery.SendAsync(Activity(silo, "fan", inbox.Url("/users/u1")), "alice", targets);
 
         Assert.True(await EventuallyAsync(async () => await silo.Cluster.Database.ScalarAsync<long>(
             $"SELECT count(*) FROM ap_deliveries WHERE domain = '{inbox.Domain}'") == 0), $"requests: {inbox.Requests.Count}");
@@ -232,7 +232,7 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
         await using var inbox = await ScriptedInbox.StartAsync(n => n == 1 ? 429 : 202, n => n == 1 ? 30 : null);
         var target = inbox.Url("/users/busy/inbox");
 
-        await silo.Outbox.SendAsync(Activity(silo, "ra", inbox.Url("/users/busy")), "alice", [target]);
+        await silo.Delivery.SendAsync(Activity(silo, "ra", inbox.Url("/users/busy")), "alice", [target]);
 
         Assert.True(await EventuallyAsync(async () => inbox.Requests.Count >= 2 && await RowsAsync(silo.Cluster, "ap_deliveries", target) == 0),
             $"requests: {inbox.Requests.Count}");
@@ -249,8 +249,8 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
         var first = Activity(silo, "first", inbox.Url("/users/fifo"));
         var second = silo.Renderer.Undo("alice", (JsonObject)first.DeepClone());
 
-        await silo.Outbox.SendAsync(first, "alice", [target]);
-        await silo.Outbox.SendAsync(second, "alice", [target]);
+        await silo.Delivery.SendAsync(first, "alice", [target]);
+        await silo.Delivery.SendAsync(second, "alice", [target]);
 
         Assert.True(await EventuallyAsync(async () => inbox.Requests.Count >= 3 && await RowsAsync(silo.Cluster, "ap_deliveries", target) == 0),
             $"requests: {inbox.Requests.Count}");
@@ -272,8 +272,8 @@ public sealed class DomainDeliveryTests(DeliverySiloFixture10 silo) : IClassFixt
             return Task.CompletedTask;
         });
         var target = inbox.Url("/users/hol/inbox").AbsoluteUri;
-        await silo.Outbox.SendAsync(stuck, "alice", [target]);
-        await silo.Outbox.SendAsync(Activity(silo, "free", "http://127.0.0.1/users/x"), "alice", [target]);
+        await silo.Delivery.SendAsync(stuck, "alice", [target]);
+        await silo.Delivery.SendAsync(Activity(silo, "free", "http://127.0.0.1/users/x"), "alice", [target]);
 
         await delivered.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(1, await RowsAsync(silo.Cluster, "ap_deliveries", target)); // the failing one still waits its retries
@@ -291,7 +291,7 @@ public sealed class DomainDeliveryGiveUpTests(DeliverySiloFixture2 silo) : IClas
         await using var inbox = await ScriptedInbox.StartAsync(_ => 503);
         var target = inbox.Url("/inbox");
 
-        await silo.Outbox.SendAsync(DomainDeliveryTests.Activity(silo, "d", inbox.Url("/users/x")), "alice", [target]);
+        await silo.Delivery.SendAsync(DomainDeliveryTests.Activity(silo, "d", inbox.Url("/users/x")), "alice", [target]);
 
         Assert.True(await DomainDeliveryTests.EventuallyAsync(async () => await DomainDeliveryTests.RowsAsync(silo.Cluster, "ap_delivery_failures", target) == 1),
             $"requests: {inbox.Requests.Count}");

@@ -10,7 +10,7 @@ public sealed class AccountErasure(
     IGrainFactory grains,
     NpgsqlDataSource database,
     RemoteGraph remoteGraph,
-    Outbox outbox,
+    ActivityDelivery delivery,
     ActivityRenderer renderer,
     FederationOptions federation,
     IOptions<AccountDeletionOptions> options,
@@ -75,7 +75,7 @@ public sealed class AccountErasure(
         var inboxes = await remoteGraph.KnownInboxesAsync(username);
         if (inboxes.Count > 0)
         {
-            await outbox.SendAsync(renderer.DeleteActor(username), username, inboxes);
+            await delivery.SendAsync(renderer.DeleteActor(username), username, inboxes);
         }
     }
 

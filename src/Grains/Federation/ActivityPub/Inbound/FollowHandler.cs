@@ -3,7 +3,7 @@ using Herenow.Grains.Accounts;
 namespace Herenow.Grains.Federation.ActivityPub.Inbound;
 
 /// <summary>Follow of a local user: the follower edge, and an Accept at once (accounts are not locked).</summary>
-public sealed class FollowHandler(RemoteGraph graph, Outbox outbox, ActivityRenderer renderer, ApUrls urls, IGrainFactory grains) : IActivityHandler
+public sealed class FollowHandler(RemoteGraph graph, ActivityDelivery delivery, ActivityRenderer renderer, ApUrls urls, IGrainFactory grains) : IActivityHandler
 {
     public string Type => "Follow";
 
@@ -17,6 +17,6 @@ public sealed class FollowHandler(RemoteGraph graph, Outbox outbox, ActivityRend
         }
         // Both steps are idempotent: an upsert, and an Accept whose id derives from the Follow's (queued once while it waits).
         await graph.AddFollowerAsync(username, activity.Actor.Id, activity.Id);
-        await outbox.SendAsync(renderer.Accept(username, activity.Id, activity.Actor.Id), username, [activity.Actor.Inbox]);
+        await delivery.SendAsync(renderer.Accept(username, activity.Id, activity.Actor.Id), username, [activity.Actor.Inbox]);
     }
 }
