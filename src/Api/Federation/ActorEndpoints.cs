@@ -61,7 +61,8 @@ public static class ActorEndpoints
         return ActivityResults.Activity(renderer.Actor(new LocalActor(ApUrls.InstanceActorName, "Herenow", "", DateTimeOffset.UnixEpoch, pair.PublicPem)));
     }
 
-    private static async Task<IResult> Outbox(string username, bool? page, string? max_id, IGrainFactory grains, ApUrls urls, ActivityRenderer renderer)
+    private static async Task<IResult> Outbox(string username, bool? page, string? max_id, IGrainFactory grains, ApUrls urls, ActivityRenderer renderer,
+        TimeProvider clock)
     {
         if (await Account(username, grains) is not { } account)
         {
@@ -84,7 +85,7 @@ public static class ActorEndpoints
         var entries = await grains.GetGrain<IUserGrain>(author).GetHistory(new PageQuery(max_id, null, null, PageSize),
             includeFollowersOnly: CheckinVisibility.MaySee(Visibility.Followers, viewer), includePrivate: CheckinVisibility.MaySee(Visibility.Private, viewer));
         var records = await Task.WhenAll(entries.Select(e => grains.GetGrain<ICheckinGrain>(e.Id).Get()));
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         // Rendered as the public sees it: the renderer leaves out place and coordinates of privacy-zone check-ins,
         // which is CheckinAccess.WithoutPlace for every viewer but the author.
         var items = records.OfType<CheckinRecord>().Where(r => r.Author == author && CheckinVisibility.Of(r, viewer, now) != CheckinAccess.Hidden)
@@ -146,11 +147,11 @@ public static class ActorEndpoints
     }
 
     /// <summary>One note, to whoever asks: what <see cref="CheckinVisibility"/> shows a fediverse viewer who follows nobody here.</summary>
-    private static async Task<IResult> Note(string username, string id, IGrainFactory grains, ActivityRenderer renderer)
+    private static async Task<IResult> Note(string username, string id, IGrainFactory grains, ActivityRenderer renderer, TimeProvider clock)
     {
         var record = TimeOrderedId.IsValid(id) && AccountRules.IsValidUsername(username) ? await grains.GetGrain<ICheckinGrain>(id).Get() : null;
         if (record is null || record.Author != AccountRules.Key(username) ||
-            CheckinVisibility.Of(record, await PublicViewer(record.Author, grains), DateTimeOffset.UtcNow) == CheckinAccess.Hidden)
+            CheckinVisibility.Of(record, await PublicViewer(record.Author, grains), clock.GetUtcNow()) == CheckinAccess.Hidden)
         {
             return Problem.NotFound($"No public check-in '{id}'.");
         }
