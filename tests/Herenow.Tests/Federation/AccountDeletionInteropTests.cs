@@ -116,13 +116,6 @@ public sealed class AccountDeletionInteropTests(FederatedDeletionHost host) : IC
         await Eventually(async () => (await saga.GetStatus())?.CompletedAt is not null, "the deletion saga did not complete");
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(200);
-        }
-    }
+    private static Task Eventually(Func<Task<bool>> condition, string failure) =>
+        Support.Eventually.True(condition, failure, Patience, TimeSpan.FromMilliseconds(200));
 }

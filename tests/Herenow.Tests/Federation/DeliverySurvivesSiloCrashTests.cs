@@ -62,16 +62,9 @@ public sealed class DeliverySurvivesSiloCrashTests
         await Until(async () => !await queue.AnyAsync(domain), TimeSpan.FromSeconds(60), "the delivered row was not removed");
     }
 
-    private static async Task Until(Func<bool> condition, TimeSpan within, string failure) =>
-        await Until(() => Task.FromResult(condition()), within, failure);
+    private static Task Until(Func<bool> condition, TimeSpan within, string failure) =>
+        Support.Eventually.True(condition, failure, within, TimeSpan.FromMilliseconds(200));
 
-    private static async Task Until(Func<Task<bool>> condition, TimeSpan within, string failure)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(200);
-        }
-    }
+    private static Task Until(Func<Task<bool>> condition, TimeSpan within, string failure) =>
+        Support.Eventually.True(condition, failure, within, TimeSpan.FromMilliseconds(200));
 }

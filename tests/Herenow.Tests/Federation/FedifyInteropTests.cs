@@ -151,17 +151,6 @@ public sealed class FedifyInteropTests(FederatedApiHost api) : IClassFixture<Fed
 
     private Task<JsonElement> DeliveryQueue() => http.GetJsonAsync("/api/v1/federation/queue", null);
 
-    private static async Task Eventually(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(200);
-        }
-        Assert.Fail(failure);
-    }
+    private static Task Eventually(Func<Task<bool>> condition, string failure) =>
+        Support.Eventually.True(condition, failure, Patience, TimeSpan.FromMilliseconds(200));
 }
