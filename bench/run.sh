@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 . bench/lib/service.sh
+COHOST=()
 ONLY="health,checkins,home,global,place,accounts,nearby,fanout,mix,history,silos,memory"
 usage() {
   cat <<USAGE
@@ -17,6 +18,7 @@ usage: bench/run.sh [--quick] [--only LIST] [--data-dir DIR] [--port P] [--pg-po
   --only LIST    comma-separated figures: health,checkins,home,global,place,accounts,nearby,fanout,mix,history,silos,memory (default: all)
   --data-dir DIR the bench's own PostgreSQL data, logs and pids (default .data/bench-seed$SEED_FORMAT; seeded data is kept and reused)
   --port P       API port (default 5180); --pg-port P PostgreSQL port (default 55532)
+  --cohost       the API co-hosts silo 1 in its process (scripts/run.sh --cohost; ADR 0028); its CPU is reported as the api's
   --out DIR      add the selected figures to an existing run's results (e.g. to redo one that failed)
 Anything after -- goes to the harness (e.g. -- --step-seconds 5 --users 20000); see bench/README.md.
 USAGE
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --data-dir) DATA_DIR=$2; shift 2 ;;
     --port) API_PORT=$2; shift 2 ;;
     --pg-port) PG_PORT=$2; shift 2 ;;
+    --cohost) COHOST=(--cohost); shift ;;
     --out) APPEND_TO=$(cd "$2" && pwd); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --) shift; EXTRA=("$@"); break ;;
@@ -42,7 +45,8 @@ COMMIT=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- src bench scripts ':!bench/results' 2>/dev/null || COMMIT="$COMMIT-dirty"
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 OUT=$ROOT/bench/results/$STAMP-$COMMIT
-[ -n "$QUICK" ] && OUT=$ROOT/bench/results/tmp/$STAMP-$COMMIT-quick
+[ ${#COHOST[@]} -eq 0 ] || OUT=$OUT-cohost
+[ -n "$QUICK" ] && OUT=$ROOT/bench/results/tmp/$STAMP-$COMMIT-quick${COHOST:+-cohost}
 APPEND=()
 if [ -n "${APPEND_TO:-}" ]; then OUT=$APPEND_TO; APPEND=(--append); fi
 
@@ -53,14 +57,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 
-start_service 1      # also builds the solution (Release), the harness included
+start_service 1 "${COHOST[@]}"      # also builds the solution (Release), the harness included
 echo "importing places..."
 scripts/import-places.sh
 echo "seeding (grain calls)..."
 harness seed
 wait_reminders_drained 360
 # A fresh silo after seeding: the figures must not measure the seeding's left-over work.
-start_service 1
+start_service 1 "${COHOST[@]}"
 wait_quiet 70 240
 HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v -e '^silos$' -e '^memory$' | paste -sd, - || true)
 # Figure 7 compares against figure 1 on one silo, so it needs that run too (unless the run being added to has it).
@@ -70,13 +74,13 @@ if [ -n "$HARNESS_ONLY" ]; then
   harness run --only "$HARNESS_ONLY" "${APPEND[@]}" --out "$OUT" --commit "$COMMIT"
 fi
 if has silos; then
-  start_service 3
+  start_service 3 "${COHOST[@]}"
   wait_quiet 70 240
   harness run --only checkins --variant 3-silos --append --out "$OUT" --commit "$COMMIT"
 fi
 # Memory last, on a fresh single silo (the users must not be active yet), so 100k idle grains skew nothing else.
 if has memory; then
-  start_service 1
+  start_service 1 "${COHOST[@]}"
   wait_quiet 70 240
   APPEND_MEM=(--append); [ -z "$HARNESS_ONLY" ] && ! has silos && [ -z "${APPEND_TO:-}" ] && APPEND_MEM=()
   harness run --only memory "${APPEND_MEM[@]}" --out "$OUT" --commit "$COMMIT"

@@ -161,7 +161,8 @@ public sealed class CostProbe : IAsyncDisposable
             notes.Add("no PostgreSQL connection: database counters not taken");
         }
         var silos = SiloPids();
-        notes.Add(FormattableString.Invariant($"{silos.Count} silo(s), api {(ApiPid() is null ? "not found" : "found")}, postmaster {(postmaster > 0 ? postmaster.ToString(CultureInfo.InvariantCulture) : "not found")}"));
+        var coHosted = ApiPid() is { } apiPid && Directory.GetFiles(runDir!, "silo-*.pid").Select(ReadPid).Contains(apiPid);
+        notes.Add(FormattableString.Invariant($"{silos.Count} silo(s) apart from the API, api {(ApiPid() is null ? "not found" : coHosted ? "found (co-hosting silo 1: its CPU is the api's)" : "found")}, postmaster {(postmaster > 0 ? postmaster.ToString(CultureInfo.InvariantCulture) : "not found")}"));
         notes.Add((await ScrapeAsync() is null ? "grain calls not available" : "grain calls from")
             + $" {grainCallMetric} (caller side) on the API's and the silos' /metrics (admin ports {adminPortBase}, {adminPortBase}+i), grain state writes from {StorageWriteMetric}");
         Describe = string.Join("; ", notes);
@@ -215,10 +216,11 @@ public sealed class CostProbe : IAsyncDisposable
         return cpu;
     }
 
+    // Co-hosted (bench/run.sh --cohost), silo 1 is the API's process: counted once, as "api".
     private List<int> SiloPids() =>
         runDir is null || !Directory.Exists(runDir)
             ? []
-            : [.. Directory.GetFiles(runDir, "silo-*.pid").Order(StringComparer.Ordinal).Select(ReadPid).Where(p => p > 0)];
+            : [.. Directory.GetFiles(runDir, "silo-*.pid").Order(StringComparer.Ordinal).Select(ReadPid).Where(p => p > 0 && p != ApiPid())];
 
     private int? ApiPid()
     {
@@ -239,6 +241,8 @@ public sealed class CostProbe : IAsyncDisposable
         var ports = new List<int> { adminPortBase };
         foreach (var file in Directory.GetFiles(runDir, "silo-*.pid"))
         {
+            // Co-hosted, silo 1 has no admin server of its own: the API's /metrics carries its calls.
+            if (ReadPid(file) == ApiPid()) continue;
             if (int.TryParse(Path.GetFileNameWithoutExtension(file).AsSpan(5), CultureInfo.InvariantCulture, out var index)) ports.Add(adminPortBase + index);
         }
         double calls = 0, writes = 0;

@@ -96,11 +96,13 @@ public sealed class GcPauseMonitor : IAsyncDisposable
         var targets = new List<(string Group, string Name, int Pid)>();
         if (runDir is not null && Directory.Exists(runDir))
         {
+            var api = ReadPid(Path.Combine(runDir, "api.pid"));
             foreach (var file in Directory.GetFiles(runDir, "silo-*.pid").Order(StringComparer.Ordinal))
             {
-                if (ReadPid(file) is > 0 and var pid) targets.Add(("silo", Path.GetFileNameWithoutExtension(file), pid));
+                // Co-hosted (bench/run.sh --cohost), silo 1 is the API's process: attached once, as "api".
+                if (ReadPid(file) is > 0 and var pid && pid != api) targets.Add(("silo", Path.GetFileNameWithoutExtension(file), pid));
             }
-            if (ReadPid(Path.Combine(runDir, "api.pid")) is > 0 and var api) targets.Add(("api", "api", api));
+            if (api > 0) targets.Add(("api", "api", api));
         }
         foreach (var (group, name, pid) in targets)
         {
