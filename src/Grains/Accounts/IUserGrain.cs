@@ -59,12 +59,6 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary><see cref="PostCheckin"/>, answered with the author as they now see themselves: the API's 201 in one hop.</summary>
     Task<PostedCheckin> Post(NewCheckin checkin);
     Task<bool> DeleteCheckin(string checkinId);
-    /// <summary>A fan-out worker handed this event to every feed (dispatch <paramref name="dispatchId"/>): it may settle.</summary>
-    Task FanoutDelivered(string checkinId, bool deleted, Guid dispatchId);
-
-    /// <summary>A fan-out still running renews its dispatch, so it is not sent again while it works (a lease).</summary>
-    [OneWay, AlwaysInterleave]
-    Task FanoutRunning(string checkinId, bool deleted, Guid dispatchId);
     /// <summary>The outbox sweeper found events of this author past their lease: deliver them (again).</summary>
     Task ResumeOutbox();
     Task<List<CheckinEntry>> GetHistory(PageQuery page, bool includeFollowersOnly, bool includePrivate);

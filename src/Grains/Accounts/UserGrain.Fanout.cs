@@ -7,9 +7,9 @@ namespace Herenow.Grains.Accounts;
 /// <summary>
 /// The fan-out outbox. The durable outbox is the check-in row itself (its <c>outbox_due</c> column, set in the same
 /// statement that commits the check-in, its release or its delete); this grain keeps the waiting events in memory and
-/// hands each to a stateless fan-out worker without waiting. The worker confirms when every feed was handed the event —
-/// but the streams queue in memory, so a silo that dies just then can
-/// still lose it. An event therefore leaves the outbox only once it is <em>settled</em>: confirmed at least
+/// runs each one's fan-out (<see cref="CheckinFanout"/>) without waiting for it, off the request. The fan-out succeeds
+/// once every silo's feeds were handed the event — but the streams queue in memory, so a silo that dies just then can
+/// still lose it. An event therefore leaves the outbox only once it is <em>settled</em>: delivered at least
 /// <see cref="FanoutOptions.SettleAfter"/> ago with no silo death observed since it was dispatched
 /// (<see cref="Cluster.SiloDeaths"/>); otherwise it is sent again. Settled events are cleared in one statement per
 /// check period. If this activation dies first, the rows' lease runs out and the outbox sweeper wakes this grain again
@@ -21,30 +21,13 @@ public sealed partial class UserGrain
     /// <c>outbox_due</c> set. A dictionary: an author with thousands waiting (a burst, an import) costs O(1) per event.</summary>
     private readonly Dictionary<(string CheckinId, bool Deleted), CheckinEvent> pendingFanout = [];
 
-    /// <summary>Per pending event: when it was last dispatched, the failure epoch then, and when it was confirmed.</summary>
+    /// <summary>Per pending event: its latest dispatch, the failure epoch then, and how it ended.</summary>
     private readonly Dictionary<(string CheckinId, bool Deleted), Dispatch> dispatched = [];
     private IGrainTimer? settleTimer;
 
-    private sealed record Dispatch(Guid Id, DateTimeOffset At, long FailureEpoch, DateTimeOffset? ConfirmedAt = null);
-
-    public Task FanoutDelivered(string checkinId, bool deleted, Guid dispatchId)
-    {
-        // A report from an earlier dispatch says nothing about the latest one, which may have been sent because of a death.
-        if (dispatched.TryGetValue((checkinId, deleted), out var dispatch) && dispatch.Id == dispatchId && dispatch.ConfirmedAt is null)
-        {
-            dispatched[(checkinId, deleted)] = dispatch with { ConfirmedAt = clock.GetUtcNow() };
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task FanoutRunning(string checkinId, bool deleted, Guid dispatchId)
-    {
-        if (dispatched.TryGetValue((checkinId, deleted), out var dispatch) && dispatch.Id == dispatchId && dispatch.ConfirmedAt is null)
-        {
-            dispatched[(checkinId, deleted)] = dispatch with { At = clock.GetUtcNow() }; // RedispatchAfter counts from here
-        }
-        return Task.CompletedTask;
-    }
+    /// <summary>A running dispatch has neither <see cref="DeliveredAt"/> nor <see cref="Failed"/>: it is never sent
+    /// again while it works (it runs in this activation, so it cannot be lost without it).</summary>
+    private sealed record Dispatch(Guid Id, long FailureEpoch, DateTimeOffset? DeliveredAt = null, bool Failed = false);
 
     /// <summary>The sweeper found this author's events past their lease: take them up (again) from the table.</summary>
     public async Task ResumeOutbox()
@@ -87,7 +70,7 @@ public sealed partial class UserGrain
         {
             if (!dispatched.ContainsKey(key))
             {
-                DispatchToWorker(pending);
+                StartFanout(pending);
             }
         }
         if (pendingFanout.Count > 0)
@@ -97,8 +80,8 @@ public sealed partial class UserGrain
     }
 
     /// <summary>
-    /// The outbox's periodic check: settled events leave (the silo's clearer writes that), unconfirmed ones past
-    /// <see cref="FanoutOptions.RedispatchAfter"/> and any caught by a silo death are dispatched again.
+    /// The outbox's periodic check: settled events leave (the silo's clearer writes that); failed ones and any caught
+    /// by a silo death are dispatched again (the check period is their back-off).
     /// </summary>
     private Task SettleFanout()
     {
@@ -106,21 +89,19 @@ public sealed partial class UserGrain
         var epoch = deaths.Epoch;
         foreach (var (key, pending) in pendingFanout)
         {
-            if (!dispatched.TryGetValue(key, out var dispatch)
-                || dispatch.FailureEpoch != epoch
-                || (dispatch.ConfirmedAt is null && dispatch.At < now - fanout.Value.RedispatchAfter))
+            if (!dispatched.TryGetValue(key, out var dispatch) || dispatch.FailureEpoch != epoch || dispatch.Failed)
             {
-                DispatchToWorker(pending);
+                StartFanout(pending);
             }
         }
         var settledBefore = now - fanout.Value.SettleAfter;
         var settled = pendingFanout.Values.Where(e =>
             dispatched.TryGetValue((e.CheckinId, e.Deleted), out var d)
-            && d.FailureEpoch == epoch && d.ConfirmedAt is { } confirmed && confirmed < settledBefore).ToList();
+            && d.FailureEpoch == epoch && d.DeliveredAt is { } delivered && delivered < settledBefore).ToList();
         foreach (var e in settled)
         {
             // Handed to the silo's clearer (one statement for many authors); a lost clear only means one more delivery.
-            outboxClearer.Clear(new(Key, e.CheckinId, e.Deleted));
+            checkinFanout.Settled(new(Key, e.CheckinId, e.Deleted));
             pendingFanout.Remove((e.CheckinId, e.Deleted));
             dispatched.Remove((e.CheckinId, e.Deleted));
         }
@@ -132,9 +113,8 @@ public sealed partial class UserGrain
         return Task.CompletedTask;
     }
 
-    private void DispatchToWorker(CheckinEvent pending)
+    private void StartFanout(CheckinEvent pending)
     {
-        var dispatch = new Dispatch(Guid.NewGuid(), clock.GetUtcNow(), deaths.Epoch);
         // Hybrid fan-out: past the threshold followers merge this author's check-ins when they read.
         if (edges is { IsCompletedSuccessfully: true } loaded && loaded.Result.Followers.Count > fanout.Value.MergeAtReadAbove)
         {
@@ -145,8 +125,21 @@ public sealed partial class UserGrain
         {
             pending = pending with { Relay = new(state.State.ActivityPub, linked.Result) };
         }
+        var dispatch = new Dispatch(Guid.NewGuid(), deaths.Epoch);
         dispatched[(pending.CheckinId, pending.Deleted)] = dispatch;
         // The fan-out outlives the request that posted the check-in: it must not inherit that request's deadline.
-        CallDeadline.Without(() => GrainFactory.GetGrain<IFanoutWorkerGrain>(0).Deliver(pending, dispatch.Id).Ignore());
+        CallDeadline.Without(() => RunFanout(pending, dispatch.Id).Ignore());
+    }
+
+    /// <summary>Runs on this activation (between its turns, never concurrently with one): only the dispatch is touched.</summary>
+    private async Task RunFanout(CheckinEvent pending, Guid dispatchId)
+    {
+        var delivered = await checkinFanout.DeliverAsync(pending);
+        var key = (pending.CheckinId, pending.Deleted);
+        // The outcome of an earlier dispatch says nothing about the latest one, which may have been sent after a death.
+        if (dispatched.TryGetValue(key, out var dispatch) && dispatch.Id == dispatchId)
+        {
+            dispatched[key] = delivered ? dispatch with { DeliveredAt = clock.GetUtcNow() } : dispatch with { Failed = true };
+        }
     }
 }

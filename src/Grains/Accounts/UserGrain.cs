@@ -17,7 +17,7 @@ public sealed partial class UserGrain(
     IOptions<FanoutOptions> fanout,
     CheckinStore checkins,
     CheckinWriter writer,
-    OutboxClearer outboxClearer,
+    CheckinFanout checkinFanout,
     Federation.Atproto.AtprotoAccounts atproto,
     Pages.SiloCaches caches,
     Pages.PageBuilder pages) : Grain, IUserGrain, IRemindable

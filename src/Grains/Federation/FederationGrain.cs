@@ -23,6 +23,14 @@ public sealed class FederationGrain(
     FeedDispatcher dispatcher,
     ILogger<FederationGrain> logger) : Grain, IFederationGrain
 {
+    /// <summary>
+    /// False when the event certainly goes nowhere: private, or an author whose grain said it relays to neither protocol
+    /// (deletes still go out: copies sent while federation was on should go too). Lets the fan-out skip the call.
+    /// </summary>
+    public static bool MayRelay(CheckinEvent checkin) =>
+        checkin.Visibility != Visibility.Private
+        && (checkin.Relay is not { } relay || checkin.Deleted || relay.ActivityPub || (relay.Atproto && checkin.Visibility == Visibility.Public));
+
     public Task DeliverToHomes(CheckinEvent checkin, List<string> homes) => dispatcher.PublishToAsync(checkin, homes);
 
     public async Task Relay(CheckinEvent checkin)

@@ -5,9 +5,6 @@ public sealed class FanoutOptions
 {
     public const string Section = "Herenow:Fanout";
 
-    /// <summary>A worker that has not confirmed by then is presumed lost, and the event is dispatched again.</summary>
-    public TimeSpan RedispatchAfter { get; set; } = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// How long a confirmed event stays in the outbox before it is let go. Longer than a stream queue holds it plus the time the cluster takes to declare a killed silo dead (docs/adr/0014-failure-detection.md), so a
     /// loss is noticed while the event can still be sent again.

@@ -7,9 +7,10 @@ namespace Herenow.Grains.Feeds;
 
 /// <summary>
 /// Sends committed check-ins to every silo's feeds, batched: whatever fan-outs are waiting when the previous batch has
-/// been handed over go together, one stream message per silo (group commit's shape, linger zero). A publish completes
-/// once its batch is queued for every silo that was active; a silo that dies first costs a re-dispatch from the
-/// author's outbox (docs/adr/0015-fanout-settles-after-failures.md).
+/// been handed over go together, one stream message per silo (group commit's shape, linger zero), and the public ones
+/// also to the global feed's live viewers, one message per shard. A publish completes once its batch is queued for
+/// every silo that was active; a silo that dies first costs a re-dispatch from the author's outbox
+/// (docs/adr/0015-fanout-settles-after-failures.md).
 /// </summary>
 public sealed partial class FeedDispatcher(IClusterClient cluster, ActiveSilos silos, ILogger<FeedDispatcher> logger)
 {
@@ -20,7 +21,7 @@ public sealed partial class FeedDispatcher(IClusterClient cluster, ActiveSilos s
     private readonly Lock gate = new();
     private Task? pump;
 
-    /// <summary>Delivers to the feeds following the author (and the global feed, if public).</summary>
+    /// <summary>Delivers to the feeds following the author (and the global feed's live viewers, if public).</summary>
     public Task PublishAsync(CheckinEvent checkin) => Enqueue(new FeedBatch([checkin]));
 
     /// <summary>Delivers to the named homes only (fediverse posts, addressed by the inbox to their local followers).</summary>
@@ -62,8 +63,11 @@ public sealed partial class FeedDispatcher(IClusterClient cluster, ActiveSilos s
                 var broadcast = waiting.Where(w => w.Part.Homes is null).SelectMany(w => w.Part.Events).ToList();
                 if (broadcast.Count > 0) batches.Add(new FeedBatch(broadcast));
                 batches.AddRange(waiting.Where(w => w.Part.Homes is not null).Select(w => w.Part));
-                await Task.WhenAll(silos.Keys().SelectMany(silo => batches.Select(batch =>
-                    streams.GetStream<FeedBatch>(StreamId.Create(FeedStreams.Silo, silo)).OnNextAsync(batch))));
+                var toSilos = silos.Keys().SelectMany(silo => batches.Select(batch =>
+                    streams.GetStream<FeedBatch>(StreamId.Create(FeedStreams.Silo, silo)).OnNextAsync(batch)));
+                var toGlobal = broadcast.Where(e => e.Visibility == Visibility.Public).GroupBy(e => GlobalFeed.ShardOf(e.CheckinId))
+                    .Select(shard => streams.GetStream<FeedBatch>(StreamId.Create(FeedStreams.Global, shard.Key)).OnNextAsync(new FeedBatch([.. shard])));
+                await Task.WhenAll(toSilos.Concat(toGlobal));
                 waiting.ForEach(w => w.Done.TrySetResult());
             }
             catch (Exception e)

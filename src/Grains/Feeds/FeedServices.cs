@@ -12,6 +12,7 @@ public static class FeedServices
         services.AddSingleton<GlobalTimeline>();
         services.AddSingleton<LocalFeeds>();
         services.AddSingleton<FeedDispatcher>();
+        services.AddSingleton<CheckinFanout>();
         services.AddOptions<PageCacheOptions>().BindConfiguration(PageCacheOptions.Section);
         services.AddSingleton<PageCaches>();
         services.AddSingleton<PageBuilder>();

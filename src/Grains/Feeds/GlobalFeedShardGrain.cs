@@ -12,10 +12,13 @@ public sealed class GlobalFeedShardGrain(ILogger<GlobalFeedShardGrain> logger) :
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var stream = this.GetStreamProvider(Streams.StreamNames.Provider)
-            .GetStream<CheckinEvent>(StreamId.Create(FeedStreams.Global, this.GetPrimaryKeyString()));
-        await stream.SubscribeAsync((checkin, _) =>
+            .GetStream<FeedBatch>(StreamId.Create(FeedStreams.Global, this.GetPrimaryKeyString()));
+        await stream.SubscribeAsync((batch, _) =>
         {
-            watchers.Notify(checkin);
+            foreach (var checkin in batch.Events)
+            {
+                watchers.Notify(checkin);
+            }
             return Task.CompletedTask;
         });
     }
