@@ -23,6 +23,8 @@ public sealed partial class UserGrain
 
     /// <summary>Per pending event: its latest dispatch, the failure epoch then, and how it ended.</summary>
     private readonly Dictionary<(string CheckinId, bool Deleted), Dispatch> dispatched = [];
+    /// <summary>Events added since the last dispatch: a post dispatches its own event, not a scan of all pending.</summary>
+    private readonly List<(string CheckinId, bool Deleted)> undispatched = [];
     private IGrainTimer? settleTimer;
 
     /// <summary>A running dispatch has neither <see cref="DeliveredAt"/> nor <see cref="Failed"/>: it is never sent
@@ -60,19 +62,23 @@ public sealed partial class UserGrain
         {
             dispatched.Remove((checkin.CheckinId, false));
         }
-        pendingFanout.TryAdd((checkin.CheckinId, checkin.Deleted), checkin);
+        if (pendingFanout.TryAdd((checkin.CheckinId, checkin.Deleted), checkin))
+        {
+            undispatched.Add((checkin.CheckinId, checkin.Deleted));
+        }
     }
 
-    /// <summary>Dispatches what has not been dispatched in this activation, and keeps the settle timer while any wait.</summary>
+    /// <summary>Dispatches the events added since the last call, and keeps the settle timer while any wait.</summary>
     private void ScheduleFanout()
     {
-        foreach (var (key, pending) in pendingFanout)
+        foreach (var key in undispatched)
         {
-            if (!dispatched.ContainsKey(key))
+            if (pendingFanout.TryGetValue(key, out var pending) && !dispatched.ContainsKey(key))
             {
                 StartFanout(pending);
             }
         }
+        undispatched.Clear();
         if (pendingFanout.Count > 0)
         {
             settleTimer ??= this.RegisterGrainTimer(SettleFanout, fanout.Value.CheckPeriod, fanout.Value.CheckPeriod);
