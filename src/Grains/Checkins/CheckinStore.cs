@@ -7,7 +7,8 @@ using NpgsqlTypes;
 namespace Herenow.Grains.Checkins;
 
 /// <summary>
-/// The <c>checkins</c> and <c>checkin_likes</c> tables (migration 0019, docs/adr/0025-checkins-as-rows.md): the one
+/// The <c>checkins</c>, <c>checkin_likes</c> and <c>checkin_counts</c> tables (migrations 0019 and 0021,
+/// docs/adr/0025-checkins-as-rows.md): the one
 /// place in the code that reads and writes them, except the place grain's read-only window (Places/PlaceVisits.cs).
 /// Inserts come through <see cref="CheckinWriter"/> (group commit); a row's later changes (delete, release, likes)
 /// through its own <see cref="CheckinGrain"/>; the outbox columns through the author's grain and the sweeper.
@@ -22,12 +23,14 @@ public sealed partial class CheckinStore(NpgsqlDataSource database)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Inserts the rows in one transaction (one commit for all: group commit). A row whose author already used its
-    /// Idempotency-Key, or that exists already (a retried insert), is skipped: the result says which rows are new.
+    /// Inserts the rows in one transaction (one commit for all: group commit), and counts them in their authors'
+    /// <c>checkin_counts</c>. A row whose author already used its Idempotency-Key, or that exists already (a retried
+    /// insert), is skipped: the result says which rows are new.
     /// </summary>
     public async Task<HashSet<string>> InsertAsync(IReadOnlyList<CheckinInsert> rows, CancellationToken ct = default)
     {
         await using var command = database.CreateCommand($"""
+            WITH inserted AS (
             INSERT INTO checkins (author, id, place_id, place_name, place_latitude, place_longitude, place_category,
                 latitude, longitude, accuracy_m, shout, visibility, media, created_at, publish_at, held_until_next,
                 in_privacy_zone, idempotency_key, outbox_due)
@@ -35,7 +38,15 @@ public sealed partial class CheckinStore(NpgsqlDataSource database)
                 @latitude, @longitude, @accuracy_m, @shout, @visibility, @media, @created_at, @publish_at, @held_until_next,
                 @in_privacy_zone, @idempotency_key, @outbox_due)
             ON CONFLICT DO NOTHING
-            RETURNING id
+            RETURNING author, id, visibility
+            ),
+            -- Only rows that are new count (a retried insert adds nothing). In key order, so two writers never deadlock.
+            counted AS (
+            INSERT INTO checkin_counts AS c (author, visibility, live)
+            SELECT author, visibility, count(*) FROM inserted GROUP BY author, visibility ORDER BY author, visibility
+            ON CONFLICT (author, visibility) DO UPDATE SET live = c.live + excluded.live
+            )
+            SELECT id FROM inserted
             """);
         var p = command.Parameters;
         p.Add(Array("author", NpgsqlDbType.Text, rows.Select(r => r.Record.Author)));
@@ -106,12 +117,13 @@ public sealed partial class CheckinStore(NpgsqlDataSource database)
     {
         await using var batch = database.CreateBatch();
         batch.BatchCommands.Add(Command("SELECT max(id) FROM checkins WHERE author = @author", ("author", author)));
-        batch.BatchCommands.Add(Command(
-            "SELECT visibility, count(*) FROM checkins WHERE author = @author AND deleted_at IS NULL GROUP BY visibility",
-            ("author", author)));
+        batch.BatchCommands.Add(Command("SELECT visibility, live FROM checkin_counts WHERE author = @author", ("author", author)));
+        // Two arms, so each reads its small partial index (migration 0021) rather than every row of the author.
         batch.BatchCommands.Add(Command("""
+            SELECT id, publish_at FROM checkins WHERE author = @author AND deleted_at IS NULL AND held_until_next
+            UNION ALL
             SELECT id, publish_at FROM checkins
-            WHERE author = @author AND deleted_at IS NULL AND (held_until_next OR publish_at > now())
+            WHERE author = @author AND deleted_at IS NULL AND publish_at > now() AND NOT held_until_next
             """, ("author", author)));
         batch.BatchCommands.Add(Command($"""
             SELECT {Columns} FROM checkins WHERE author = @author AND outbox_due IS NOT NULL
@@ -195,10 +207,12 @@ public sealed partial class CheckinStore(NpgsqlDataSource database)
     /// </summary>
     public async Task<StoredCheckin?> MarkDeletedAsync(string author, string id, DateTimeOffset now, DateTimeOffset? outboxDue)
     {
-        // The likes go with it, in the same statement (a data-modifying CTE runs whatever the outer query returns).
+        // The likes and the author's count go with it, in the same statement (a data-modifying CTE runs whatever the
+        // outer query returns).
         await using var command = database.CreateCommand($"""
             WITH old AS (SELECT {Columns} FROM checkins WHERE author = @author AND id = @id AND deleted_at IS NULL FOR UPDATE),
-                 likes AS (DELETE FROM checkin_likes WHERE checkin_id = @id AND EXISTS (SELECT 1 FROM old))
+                 likes AS (DELETE FROM checkin_likes WHERE checkin_id = @id AND EXISTS (SELECT 1 FROM old)),
+                 counted AS (UPDATE checkin_counts n SET live = n.live - 1 FROM old WHERE n.author = old.author AND n.visibility = old.visibility)
             UPDATE checkins c SET deleted_at = @now, outbox_due = @due, shout = NULL, media = '[]', idempotency_key = NULL,
                 likes_count = 0
             FROM old WHERE c.author = old.author AND c.id = old.id

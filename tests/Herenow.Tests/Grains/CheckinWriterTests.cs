@@ -73,6 +73,28 @@ public sealed class CheckinWriterTests : IAsyncLifetime
         Assert.Equal(1, await host.Database.ScalarAsync<long>($"SELECT count(*) FROM checkins WHERE id = '{record.Id}'"));
     }
 
+    [Fact]
+    public async Task The_counts_an_author_wakes_with_are_kept_by_the_inserts_and_deletes_not_counted_from_the_rows()
+    {
+        var user = await host.RegisterAsync("counted");
+        var kept = await user.PostCheckin(At("one"));
+        var gone = await user.PostCheckin(At("two"));
+        await user.PostCheckin(At("three") with { Visibility = Visibility.Followers, IdempotencyKey = "k" });
+        await user.PostCheckin(At("three again") with { Visibility = Visibility.Followers, IdempotencyKey = "k" }); // a retry
+        Assert.True(await user.DeleteCheckin(gone.Id));
+        Assert.False(await user.DeleteCheckin(gone.Id)); // a second delete counts nothing
+
+        Assert.Equal("0:1,1:1", await host.Database.ScalarAsync<string>(
+            "SELECT string_agg(visibility || ':' || live, ',' ORDER BY visibility) FROM checkin_counts WHERE author = 'counted'"));
+        // A fresh activation reads them from checkin_counts: proven by making that table disagree with the rows.
+        await host.Database.ExecuteAsync("UPDATE checkin_counts SET live = live + 40 WHERE author = 'counted' AND visibility = 0");
+        await host.Cluster.DeactivateAsync(user);
+        var card = await host.Client.GetGrain<IUserGrain>("counted").GetCard();
+        Assert.Equal(41, card!.PublicCheckins);
+        Assert.Equal(1, card.FollowersOnlyCheckins);
+        Assert.Equal(kept.Id, (await user.GetHistory(Herenow.Grains.Common.PageQuery.First(10), false, false)).Single().Id);
+    }
+
     private static async Task<(CheckinRecord? Record, Exception? Error)> Capture(Task<CheckinRecord> post)
     {
         try
