@@ -12,6 +12,7 @@ using Herenow.Grains.Checkins;
 using Microsoft.AspNetCore.Mvc;
 using Herenow.Grains.Common;
 using Herenow.Grains.Federation.Atproto;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herenow.Api.Accounts;
 
@@ -21,32 +22,29 @@ public static class AccountEndpoints
     {
         var accounts = routes.MapGroup("/api/v1/accounts").WithTags("Accounts");
         accounts.MapPost("/", CreateAccount)
-            .Accepts<CreateAccountRequest>("application/json")
-            .Produces<AccountResponse>(StatusCodes.Status201Created)
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        accounts.MapGet("/me", GetMe).RequireAuthorization().Produces<MeResponse>();
+            .Accepts<CreateAccountRequest>("application/json");
+        accounts.MapGet("/me", GetMe).RequireAuthorization();
+        // IResult and .Produces kept: AtprotoLinking answers its own problems (422, 503) as IResult.
         accounts.MapPatch("/me", UpdateMe).RequireAuthorization().Produces<MeResponse>();
+        // IResult and .Produces kept: five outcomes (202, 403, 404, 422, 429) are unreadable as a union.
         accounts.MapDelete("/me", DeleteMe).RequireAuthorization()
             .Accepts<DeleteAccountRequest>("application/json")
             .Produces<AccountDeletionResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        accounts.MapGet("/{username}", GetAccount)
-            .Produces<AccountResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status410Gone);
+        accounts.MapGet("/{username}", GetAccount);
         accounts.MapPost("/{username}/follow", Follow).RequireAuthorization();
         accounts.MapDelete("/{username}/follow", Unfollow).RequireAuthorization();
         accounts.MapPost("/{username}/block", Block).RequireAuthorization();
         accounts.MapDelete("/{username}/block", Unblock).RequireAuthorization();
         accounts.MapGet("/{username}/followers", (string username, HttpContext c, IGrainFactory g) => Edges(username, c, g, followers: true));
         accounts.MapGet("/{username}/following", (string username, HttpContext c, IGrainFactory g) => Edges(username, c, g, followers: false));
-        accounts.MapGet("/{username}/checkins", History).Produces<List<CheckinResponse>>();
+        accounts.MapGet("/{username}/checkins", History);
         return routes;
     }
 
-    private static async Task<IResult> CreateAccount(CreateAccountRequest request, IGrainFactory grains, PasswordHashing passwords)
+    private static async Task<Results<Created<AccountResponse>, FieldErrorsProblem, ConflictProblem>> CreateAccount(
+        CreateAccountRequest request, IGrainFactory grains, PasswordHashing passwords)
     {
         var errors = AccountRules.Validate(request);
         if (errors.Any)
@@ -60,7 +58,7 @@ public static class AccountEndpoints
         var created = await user.Register(new NewAccount(username, displayName, passwords.Hash(request.Password!)));
         if (created is not null)
         {
-            return Results.Created($"/api/v1/accounts/{created.Username}", AccountResponse.From(created));
+            return TypedResults.Created($"/api/v1/accounts/{created.Username}", AccountResponse.From(created));
         }
         return await user.GetDeletion() is { } deleted
             ? Problem.Conflict(deleted.NameReservedUntil is { } until
@@ -97,7 +95,7 @@ public static class AccountEndpoints
         if (request.Password.Length > AccountRules.MaxPasswordLength || !passwords.Verify(hash, request.Password))
         {
             throttle.Failed(attempt);
-            return Results.Problem(title: "Forbidden", detail: "The password is wrong.", statusCode: StatusCodes.Status403Forbidden);
+            return Problem.Forbidden("The password is wrong.");
         }
         throttle.Succeeded(attempt);
         var status = await grains.GetGrain<IAccountDeletionGrain>(account.Id).Start(caller);
@@ -109,17 +107,18 @@ public static class AccountEndpoints
     }
 
     /// <summary>404 for unknown accounts and for accounts that block the caller: a blocked user sees nothing.</summary>
-    private static async Task<IResult> GetAccount(string username, ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AccountResponse>, NotFoundProblem, GoneProblem>> GetAccount(string username, ClaimsPrincipal user,
+        IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
     {
         if (RemoteAccounts.IsRemote(username))
         {
             return await remote.FindAsync(username, cancellationToken) is { } actor
-                ? Results.Ok(RemoteAccounts.View(actor))
+                ? TypedResults.Ok(RemoteAccounts.View(actor))
                 : Problem.NotFound($"No fediverse account '{username}' could be found.");
         }
         if (await VisibleAccount(username, user.Caller(), grains) is { } account)
         {
-            return Results.Ok(AccountResponse.From(account));
+            return TypedResults.Ok(AccountResponse.From(account));
         }
         // Gone rather than not found: clients and servers holding the name should drop what they cached.
         return AccountRules.IsValidUsername(username) && await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetDeletion() is not null
@@ -127,7 +126,8 @@ public static class AccountEndpoints
             : Problem.NotFound($"No account '{username}'.");
     }
 
-    private static async Task<IResult> GetMe(ClaimsPrincipal user, IGrainFactory grains, AtprotoAccounts atproto) => await Me(user.Caller()!, grains, atproto);
+    private static Task<Results<Ok<MeResponse>, NotFoundProblem>> GetMe(ClaimsPrincipal user, IGrainFactory grains,
+        AtprotoAccounts atproto) => Me(user.Caller()!, grains, atproto);
 
     private static async Task<IResult> UpdateMe(UpdateMeRequest request, ClaimsPrincipal user, IGrainFactory grains, AtprotoLinking linking,
         AtprotoAccounts atproto, CancellationToken cancellationToken)
@@ -145,35 +145,37 @@ public static class AccountEndpoints
         return await Me(user.Caller()!, grains, atproto);
     }
 
-    private static async Task<IResult> Me(string caller, IGrainFactory grains, AtprotoAccounts atproto)
+    private static async Task<Results<Ok<MeResponse>, NotFoundProblem>> Me(string caller, IGrainFactory grains, AtprotoAccounts atproto)
     {
         var grain = grains.GetGrain<IUserGrain>(caller);
         var account = await grain.GetAccount(caller);
         var settings = await grain.GetSettings();
         return account is null || settings is null
             ? Problem.NotFound("The account no longer exists.")
-            : Results.Ok(MeResponse.From(account, settings, await atproto.GetAsync(caller)));
+            : TypedResults.Ok(MeResponse.From(account, settings, await atproto.GetAsync(caller)));
     }
 
-    private static async Task<IResult> Follow(string username, ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<FollowState>, NotFoundProblem, FieldErrorsProblem, ForbiddenProblem>> Follow(string username,
+        ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
     {
         if (RemoteAccounts.IsRemote(username))
         {
             return await remote.FollowAsync(user.Caller()!, username, cancellationToken) is null
                 ? Problem.NotFound($"No fediverse account '{username}' could be found.")
-                : Results.Ok(new { following = true });
+                : TypedResults.Ok(new FollowState(true));
         }
         if (await VisibleAccount(username, user.Caller(), grains) is null) return Problem.NotFound($"No account '{username}'.");
         return await grains.GetGrain<IUserGrain>(user.Caller()!).Follow(AccountRules.Key(username)) switch
         {
-            FollowOutcome.Following => Results.Ok(new { following = true }),
+            FollowOutcome.Following => TypedResults.Ok(new FollowState(true)),
             FollowOutcome.Self => new FieldErrorsBuilder("username", "you cannot follow yourself").Result,
-            FollowOutcome.Blocked => Results.Problem(title: "Forbidden", detail: "A block stands between these accounts.", statusCode: 403),
+            FollowOutcome.Blocked => Problem.Forbidden("A block stands between these accounts."),
             _ => Problem.NotFound($"No account '{username}'."),
         };
     }
 
-    private static async Task<IResult> Unfollow(string username, ClaimsPrincipal user, IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<FollowState>, NotFoundProblem>> Unfollow(string username, ClaimsPrincipal user,
+        IGrainFactory grains, RemoteAccounts remote, CancellationToken cancellationToken)
     {
         if (RemoteAccounts.IsRemote(username))
         {
@@ -182,14 +184,15 @@ public static class AccountEndpoints
                 return Problem.NotFound($"No fediverse account '{username}' could be found.");
             }
             await grains.GetGrain<IFeedGrain>(user.Caller()!).Unfollowed(username.TrimStart('@')); // their posts leave the home feed now
-            return Results.Ok(new { following = false });
+            return TypedResults.Ok(new FollowState(false));
         }
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
         await grains.GetGrain<IUserGrain>(user.Caller()!).Unfollow(AccountRules.Key(username));
-        return Results.Ok(new { following = false });
+        return TypedResults.Ok(new FollowState(false));
     }
 
-    private static async Task<IResult> Block(string username, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Ok<BlockState>, NotFoundProblem, FieldErrorsProblem>> Block(string username, ClaimsPrincipal user,
+        IGrainFactory grains)
     {
         if (!AccountRules.IsValidUsername(username) ||
             !(await grains.GetGrain<IUserGrain>(AccountRules.Key(username)).GetRelationship(user.Caller())).Exists)
@@ -198,17 +201,18 @@ public static class AccountEndpoints
         }
         if (AccountRules.Key(username) == user.Caller()) return new FieldErrorsBuilder("username", "you cannot block yourself").Result;
         await grains.GetGrain<IUserGrain>(user.Caller()!).Block(AccountRules.Key(username));
-        return Results.Ok(new { blocking = true });
+        return TypedResults.Ok(new BlockState(true));
     }
 
-    private static async Task<IResult> Unblock(string username, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Ok<BlockState>, NotFoundProblem>> Unblock(string username, ClaimsPrincipal user, IGrainFactory grains)
     {
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
         await grains.GetGrain<IUserGrain>(user.Caller()!).Unblock(AccountRules.Key(username));
-        return Results.Ok(new { blocking = false });
+        return TypedResults.Ok(new BlockState(false));
     }
 
-    private static async Task<IResult> Edges(string username, HttpContext context, IGrainFactory grains, bool followers)
+    private static async Task<Results<Ok<IEnumerable<AccountResponse>>, NotFoundProblem, FieldErrorsProblem>> Edges(string username,
+        HttpContext context, IGrainFactory grains, bool followers)
     {
         var caller = context.User.Caller();
         if (await VisibleAccount(username, caller, grains) is null) return Problem.NotFound($"No account '{username}'.");
@@ -218,11 +222,12 @@ public static class AccountEndpoints
         var edges = followers ? await grain.GetFollowers(page) : await grain.GetFollowing(page);
         Paging.WriteLink(context, edges, e => e.Id);
         var accounts = await Task.WhenAll(edges.Select(e => grains.GetGrain<IUserGrain>(e.Username).GetAccount(caller)));
-        return Results.Ok(accounts.Where(a => a is not null).Select(a => AccountResponse.From(a!)));
+        return TypedResults.Ok(accounts.Where(a => a is not null).Select(a => AccountResponse.From(a!)));
     }
 
     /// <summary>One call: the author's grain returns the finished page (docs/adr/0027-feeds-as-caches.md).</summary>
-    private static async Task<IResult> History(string username, HttpContext context, IGrainFactory grains, CheckinViews views)
+    private static async Task<Results<Ok<List<CheckinResponse>>, NotFoundProblem, FieldErrorsProblem>> History(string username,
+        HttpContext context, IGrainFactory grains, CheckinViews views)
     {
         var caller = context.User.Caller();
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
@@ -233,7 +238,7 @@ public static class AccountEndpoints
             return Problem.NotFound($"No account '{username}'.");
         }
         Paging.WriteLink(context, history.NewestId, history.OldestId);
-        return Results.Ok(views.Render(history.Items));
+        return TypedResults.Ok(views.Render(history.Items));
     }
 
     private static async Task<AccountView?> VisibleAccount(string username, string? viewer, IGrainFactory grains)
@@ -255,5 +260,11 @@ public sealed class FieldErrorsBuilder
         Result = errors.ToResult();
     }
 
-    public IResult Result { get; }
+    public FieldErrorsProblem Result { get; }
 }
+
+/// <summary>The body of a follow or unfollow: <c>{"following": true}</c>.</summary>
+public sealed record FollowState(bool Following);
+
+/// <summary>The body of a block or unblock: <c>{"blocking": true}</c>.</summary>
+public sealed record BlockState(bool Blocking);

@@ -10,6 +10,7 @@ using Herenow.Grains.Common;
 using Herenow.Grains.Media;
 using Herenow.Grains.Observability;
 using Herenow.Grains.Places;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herenow.Api.Checkins;
 
@@ -24,18 +25,16 @@ public static partial class CheckinEndpoints
     public static IEndpointRouteBuilder MapCheckinEndpoints(this IEndpointRouteBuilder routes)
     {
         var checkins = routes.MapGroup("/api/v1/checkins").WithTags("Check-ins").AddEndpointFilter(CheckinLogScope);
-        checkins.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey()
-            .Produces<CheckinResponse>(StatusCodes.Status201Created)
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        checkins.MapGet("/{id}", Get).Produces<CheckinResponse>().ProducesProblem(StatusCodes.Status404NotFound);
+        checkins.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey();
+        checkins.MapGet("/{id}", Get);
         checkins.MapDelete("/{id}", Delete).RequireAuthorization();
         checkins.MapPost("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views) => Like(id, true, user, grains, views)).RequireAuthorization();
         checkins.MapDelete("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views) => Like(id, false, user, grains, views)).RequireAuthorization();
         return routes;
     }
 
-    private static async Task<IResult> Create(CreateCheckinRequest request, ClaimsPrincipal user, IGrainFactory grains,
-        PlaceCache places, CheckinViews views, HttpContext http)
+    private static async Task<Results<Created<CheckinResponse>, FieldErrorsProblem>> Create(CreateCheckinRequest request,
+        ClaimsPrincipal user, IGrainFactory grains, PlaceCache places, CheckinViews views, HttpContext http)
     {
         var caller = user.Caller()!;
         var author = grains.GetGrain<IUserGrain>(caller);
@@ -93,7 +92,7 @@ public static partial class CheckinEndpoints
         using (logger.BeginScope(new CheckinScope(record.Id)))
         {
             LogCreated(logger, record.Id, caller);
-            return Results.Created($"/api/v1/checkins/{record.Id}", views.Own(posted));
+            return TypedResults.Created($"/api/v1/checkins/{record.Id}", views.Own(posted));
         }
     }
 
@@ -117,16 +116,17 @@ public static partial class CheckinEndpoints
     [LoggerMessage(Level = LogLevel.Debug, Message = "Check-in {CheckinId} created by {Author}")]
     private static partial void LogCreated(ILogger logger, string checkinId, string author);
 
-    private static async Task<IResult> Get(string id, ClaimsPrincipal user, CheckinViews views) =>
+    private static async Task<Results<Ok<CheckinResponse>, NotFoundProblem>> Get(string id, ClaimsPrincipal user, CheckinViews views) =>
         TimeOrderedId.IsValid(id) && await views.OneAsync(id, user.Caller()) is { } view
-            ? Results.Ok(view)
+            ? TypedResults.Ok(view)
             : Problem.NotFound($"No check-in '{id}'.");
 
     /// <summary>
     /// What the caller may not see does not exist for them (404), exactly as for a read: someone else's held, private
     /// or blocked check-in included. One they may see but did not write is a 403. Its author may always delete it.
     /// </summary>
-    private static async Task<IResult> Delete(string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
+    private static async Task<Results<NoContent, NotFoundProblem, ForbiddenProblem>> Delete(string id, ClaimsPrincipal user,
+        IGrainFactory grains, CheckinViews views)
     {
         var caller = user.Caller()!;
         var record = TimeOrderedId.IsValid(id) ? await grains.GetGrain<ICheckinGrain>(id).Get() : null;
@@ -136,13 +136,14 @@ public static partial class CheckinEndpoints
         }
         if (record.Author != caller)
         {
-            return Results.Problem(title: "Forbidden", detail: "Only the author may delete a check-in.", statusCode: 403);
+            return Problem.Forbidden("Only the author may delete a check-in.");
         }
         await grains.GetGrain<IUserGrain>(caller).DeleteCheckin(id);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Like(string id, bool liked, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
+    private static async Task<Results<Ok<CheckinResponse>, NotFoundProblem>> Like(string id, bool liked, ClaimsPrincipal user,
+        IGrainFactory grains, CheckinViews views)
     {
         var caller = user.Caller()!;
         if (!TimeOrderedId.IsValid(id) || await views.OneAsync(id, caller) is null)
@@ -150,7 +151,8 @@ public static partial class CheckinEndpoints
             return Problem.NotFound($"No check-in '{id}'.");
         }
         await grains.GetGrain<ICheckinGrain>(id).SetLike(caller, liked);
-        return Results.Ok(await views.OneAsync(id, caller));
+        // Null only if deleted meanwhile: an empty 200, as before.
+        return TypedResults.Ok((await views.OneAsync(id, caller))!);
     }
 
     public static bool TryParseVisibility(string? text, out Visibility visibility)

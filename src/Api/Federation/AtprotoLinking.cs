@@ -82,7 +82,7 @@ public sealed class AtprotoLinking(AtprotoAccounts accounts, XrpcClient xrpc, Se
 
     public Task UnlinkAsync(string username) => accounts.UnlinkAsync(username);
 
-    private static IResult Unprocessable(string field, string message)
+    private static FieldErrorsProblem Unprocessable(string field, string message)
     {
         var errors = new FieldErrors();
         errors.Add(Field + "." + field, message);

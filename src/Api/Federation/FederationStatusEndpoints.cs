@@ -15,7 +15,7 @@ public static class FederationStatusEndpoints
         app.MapGet("/api/v1/federation/queue", async (DeliveryQueue queue, FederationOptions options) =>
         {
             var depth = await queue.DepthAsync();
-            return Results.Ok(new QueueStatus(options.Active, depth.Pending, depth.Due, depth.Retrying, depth.Domains, depth.Failed));
-        }).WithTags("Federation").Produces<QueueStatus>();
+            return TypedResults.Ok(new QueueStatus(options.Active, depth.Pending, depth.Due, depth.Retrying, depth.Domains, depth.Failed));
+        }).WithTags("Federation");
     }
 }

@@ -3,6 +3,7 @@ using Herenow.Api.Idempotency;
 using Herenow.Api.Problems;
 using Herenow.Api.Sessions;
 using Herenow.Grains.Common;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
@@ -15,6 +16,7 @@ public static class MediaEndpoints
     public static IEndpointRouteBuilder MapMediaEndpoints(this IEndpointRouteBuilder routes)
     {
         var media = routes.MapGroup("/api/v1/media").WithTags("Media");
+        // IResult and .Produces kept: six outcomes (201, 400, 413, 415 and two kinds of 422) are unreadable as a union.
         media.MapPost("/", Upload).RequireAuthorization().WithIdempotencyKey()
             .WithMetadata(new UploadSizeLimit())
             // Bearer tokens, no cookies: a cross-site form post carries no credentials, so antiforgery has nothing to protect.
@@ -30,12 +32,11 @@ public static class MediaEndpoints
                              "(EXIF with GPS, XMP, IPTC, ICC, comments). Attach it with `media_ids` on `POST /api/v1/checkins` " +
                              "within 24 hours, or it is removed.");
         media.MapGet("/{id}", Get).RequireAuthorization()
-            .Produces<MediaResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One of the caller's uploads");
 
         // Public: a key is the SHA-256 of the bytes, unguessable without them, and its content never changes. Whoever may
         // see a check-in gets its URLs; anyone else would have to have the image already.
+        // IResult and .Produces kept: a file download (bytes in their own content type, or a 304).
         routes.MapMethods("/media/{key}", [HttpMethods.Get, HttpMethods.Head], Serve).WithTags("Media")
             .Produces<byte[]>(StatusCodes.Status200OK, "image/jpeg", "image/png")
             .Produces(StatusCodes.Status304NotModified)
@@ -109,9 +110,10 @@ public static class MediaEndpoints
         return Results.Created($"/api/v1/media/{media.Id}", urls.Response(media));
     }
 
-    private static async Task<IResult> Get(string id, ClaimsPrincipal user, MediaStore store, MediaUrls urls, CancellationToken ct) =>
+    private static async Task<Results<Ok<MediaResponse>, NotFoundProblem>> Get(string id, ClaimsPrincipal user, MediaStore store,
+        MediaUrls urls, CancellationToken ct) =>
         TimeOrderedId.IsValid(id) && await store.GetAsync(id, user.Caller()!, ct) is { } media
-            ? Results.Ok(urls.Response(media))
+            ? TypedResults.Ok(urls.Response(media))
             : Problem.NotFound($"No media '{id}'.");
 
     private static async Task<IResult> Serve(string key, HttpContext http, IBlobStore blobs, CancellationToken ct)

@@ -8,6 +8,7 @@ using Herenow.Api.Sessions;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Checkins;
 using Herenow.Grains.Places;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Herenow.Api.Places;
@@ -18,22 +19,15 @@ public static class PlaceEndpoints
     {
         var places = routes.MapGroup("/api/v1/places").WithTags("Places");
         places.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey()
-            .Accepts<CreatePlaceRequest>("application/json")
-            .Produces<PlaceResponse>(StatusCodes.Status201Created)
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        places.MapGet("/nearby", Nearby)
-            .Produces<List<NearbyPlaceResponse>>()
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
-        places.MapGet("/{id}", Get)
-            .Produces<PlaceResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        places.MapGet("/{id}/checkins", Checkins)
-            .Produces<List<CheckinResponse>>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Accepts<CreatePlaceRequest>("application/json");
+        places.MapGet("/nearby", Nearby);
+        places.MapGet("/{id}", Get);
+        places.MapGet("/{id}/checkins", Checkins);
         return routes;
     }
 
-    private static async Task<IResult> Create(CreatePlaceRequest request, ClaimsPrincipal user, PlaceDirectory directory, PlaceCache cache)
+    private static async Task<Results<Created<PlaceResponse>, FieldErrorsProblem>> Create(CreatePlaceRequest request, ClaimsPrincipal user,
+        PlaceDirectory directory, PlaceCache cache)
     {
         var errors = PlaceRules.Validate(request, user.Caller(), out var place);
         if (errors.Any)
@@ -42,7 +36,7 @@ public static class PlaceEndpoints
         }
         var created = await directory.CreateAsync(place!);
         cache.Add(created); // the check-in that usually follows finds it in memory (and not a miss remembered before)
-        return Results.Created($"/api/v1/places/{created.Id}", PlaceResponse.From(created, new PlaceStats(0, 0, 0), null));
+        return TypedResults.Created($"/api/v1/places/{created.Id}", PlaceResponse.From(created, new PlaceStats(0, 0, 0), null));
     }
 
     /// <summary>
@@ -50,7 +44,7 @@ public static class PlaceEndpoints
     /// process's in-memory index (no grain call, no database round trip) once it has loaded, from PostgreSQL until then
     /// (<see cref="PlaceDirectory.FindNearbyAsync"/>, docs/adr/0029-nearby-in-memory.md).
     /// </summary>
-    private static async Task<IResult> Nearby(
+    private static async Task<Results<Ok<IEnumerable<NearbyPlaceResponse>>, FieldErrorsProblem>> Nearby(
         string? latitude,
         string? longitude,
         [FromQuery(Name = "radius_m")] string? radiusM,
@@ -65,18 +59,18 @@ public static class PlaceEndpoints
             return errors.ToResult();
         }
         var places = await directory.FindNearbyAsync(nearby!);
-        return Results.Ok(places.Select(NearbyPlaceResponse.From));
+        return TypedResults.Ok(places.Select(NearbyPlaceResponse.From));
     }
 
     /// <summary>One call to the place grain, plus the mayor's account as the caller sees it.</summary>
-    private static async Task<IResult> Get(string id, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<Results<Ok<PlaceResponse>, NotFoundProblem>> Get(string id, ClaimsPrincipal user, IGrainFactory grains)
     {
         var view = PlaceRules.IsPlausibleId(id) ? await grains.GetGrain<IPlaceGrain>(id).GetPlace() : null;
         if (view is null)
         {
             return Problem.NotFound($"No place '{id}'.");
         }
-        return Results.Ok(PlaceResponse.From(view.Place, view.Stats, await MayorFor(view.Mayor, user.Caller(), grains)));
+        return TypedResults.Ok(PlaceResponse.From(view.Place, view.Stats, await MayorFor(view.Mayor, user.Caller(), grains)));
     }
 
     /// <summary>A mayor who blocks the caller is not shown to them: a block hides everything of the blocker.</summary>
@@ -98,8 +92,8 @@ public static class PlaceEndpoints
     /// The place feed: one call to the place grain, which returns the finished page for the caller (a page may come back
     /// shorter than <c>limit</c>; the Link header still pages on).
     /// </summary>
-    private static async Task<IResult> Checkins(string id, HttpContext context, ClaimsPrincipal user, IGrainFactory grains,
-        CheckinViews views)
+    private static async Task<Results<Ok<List<CheckinResponse>>, FieldErrorsProblem, NotFoundProblem>> Checkins(string id,
+        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
     {
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page)
@@ -112,6 +106,6 @@ public static class PlaceEndpoints
             return Problem.NotFound($"No place '{id}'.");
         }
         Paging.WriteLink(context, feed.NewestId, feed.OldestId);
-        return Results.Ok(views.Render(feed.Items));
+        return TypedResults.Ok(views.Render(feed.Items));
     }
 }

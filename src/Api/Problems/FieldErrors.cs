@@ -16,27 +16,26 @@ public sealed class FieldErrors
         list.Add(message);
     }
 
-    public IResult ToResult() => Results.ValidationProblem(
-        errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
-        title: "One or more fields are invalid.",
-        statusCode: StatusCodes.Status422UnprocessableEntity);
+    public FieldErrorsProblem ToResult() => new(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 }
 
+/// <summary>The problems handlers answer, typed (<see cref="TypedProblem"/>) so that their signatures document them.</summary>
 public static class Problem
 {
-    public static IResult NotFound(string detail) =>
-        Results.Problem(title: "Not found", detail: detail, statusCode: StatusCodes.Status404NotFound);
+    public static NotFoundProblem NotFound(string detail) => new(detail);
 
-    public static IResult Conflict(string detail) =>
-        Results.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
+    public static ConflictProblem Conflict(string detail) => new(detail);
 
-    public static IResult Gone(string detail) =>
-        Results.Problem(title: "Gone", detail: detail, statusCode: StatusCodes.Status410Gone);
+    public static GoneProblem Gone(string detail) => new(detail);
 
-    public static IResult BadRequest(string detail) =>
-        Results.Problem(title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest);
+    public static BadRequestProblem BadRequest(string detail) => new(detail);
+
+    public static UnauthorizedProblem Unauthorized(string detail) => new(detail);
+
+    public static ForbiddenProblem Forbidden(string detail) => new(detail);
+
+    public static TooManyRequestsProblem TooManyRequests(string detail) => new(detail);
 
     /// <summary>A request that is well-formed but cannot be processed, outside any one body field.</summary>
-    public static IResult Unprocessable(string title, string detail) =>
-        Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity);
+    public static UnprocessableProblem Unprocessable(string title, string detail) => new(title, detail);
 }

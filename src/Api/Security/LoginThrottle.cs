@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.RateLimiting;
 using Herenow.Api.Accounts;
+using Herenow.Api.Problems;
 using Microsoft.Extensions.Options;
 
 namespace Herenow.Api.Security;
@@ -55,11 +56,11 @@ public sealed class LoginThrottle : IDisposable
 
     /// <summary>Null when the attempt may go ahead; otherwise how long until the next one may.</summary>
     /// <summary>The 429 for a locked-out or exhausted key, with Retry-After.</summary>
-    public static IResult TooMany(HttpContext http, TimeSpan wait)
+    public static TooManyRequestsProblem TooMany(HttpContext http, TimeSpan wait)
     {
         http.Response.Headers.RetryAfter = ApiRateLimits.RetryAfterSeconds(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Problem(title: "Too many requests", statusCode: StatusCodes.Status429TooManyRequests,
-            detail: "Too many password attempts for this username from this address; retry after the time in Retry-After.");
+        return Problem.TooManyRequests(
+            "Too many password attempts for this username from this address; retry after the time in Retry-After.");
     }
 
     public TimeSpan? TryBegin(string key)

@@ -4,6 +4,7 @@ using Herenow.Api.Problems;
 using Herenow.Api.Security;
 using Herenow.Grains.Accounts;
 using Herenow.Grains.Sessions;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herenow.Api.Sessions;
 
@@ -16,16 +17,13 @@ public static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder routes)
     {
         var sessions = routes.MapGroup("/api/v1/sessions").WithTags("Sessions");
-        sessions.MapPost("/", CreateSession)
-            .Produces<SessionResponse>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        sessions.MapPost("/", CreateSession);
         sessions.MapDelete("/current", RevokeCurrent).RequireAuthorization();
         return routes;
     }
 
-    private static async Task<IResult> CreateSession(CreateSessionRequest request, IGrainFactory grains, PasswordHashing passwords,
-        LoginThrottle throttle, HttpContext http)
+    private static async Task<Results<Ok<SessionResponse>, FieldErrorsProblem, TooManyRequestsProblem, UnauthorizedProblem>> CreateSession(
+        CreateSessionRequest request, IGrainFactory grains, PasswordHashing passwords, LoginThrottle throttle, HttpContext http)
     {
         var errors = new FieldErrors();
         if (string.IsNullOrEmpty(request.Username)) errors.Add("username", "is required");
@@ -46,21 +44,21 @@ public static class SessionEndpoints
         if (hash is null || request.Password!.Length > AccountRules.MaxPasswordLength || !passwords.Verify(hash, request.Password))
         {
             throttle.Failed(attempt);
-            return Results.Problem(title: "Unauthorized", detail: "Unknown username or wrong password.", statusCode: 401);
+            return Problem.Unauthorized("Unknown username or wrong password.");
         }
         throttle.Succeeded(attempt);
         var token = BearerTokenHandler.NewToken();
         await grains.GetGrain<ISessionGrain>(BearerTokenHandler.HashToken(token)).Open(AccountRules.Key(request.Username!));
-        return Results.Ok(new SessionResponse(token, "Bearer"));
+        return TypedResults.Ok(new SessionResponse(token, "Bearer"));
     }
 
-    private static async Task<IResult> RevokeCurrent(ClaimsPrincipal user, IGrainFactory grains, SessionCache sessions)
+    private static async Task<NoContent> RevokeCurrent(ClaimsPrincipal user, IGrainFactory grains, SessionCache sessions)
     {
         var hash = user.FindFirstValue(BearerTokenHandler.TokenHashClaim)!;
         await grains.GetGrain<ISessionGrain>(hash).Revoke();
         // After the grain has it: a check that read the grain before is not stored (SessionCache.Generation).
         sessions.Evict(hash);
         await grains.GetGrain<IUserGrain>(user.Caller()!).SessionClosed(hash);
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 }

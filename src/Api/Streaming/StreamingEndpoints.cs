@@ -17,6 +17,7 @@ public static class StreamingEndpoints
     public static IEndpointRouteBuilder MapStreamingEndpoints(this IEndpointRouteBuilder routes)
     {
         var streaming = routes.MapGroup("/api/v1/streaming").WithTags("Streaming");
+        // IResult and .Produces kept: the handlers write the event stream themselves, which no typed result describes.
         streaming.MapGet("/home", Home).RequireAuthorization()
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);

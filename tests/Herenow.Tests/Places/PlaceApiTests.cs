@@ -210,4 +210,20 @@ public sealed class PlaceApiTests(ApiHost api) : IClassFixture<ApiHost>
         Assert.Contains("radius_m", nearby.ToString(), StringComparison.Ordinal);
         Assert.True(paths.TryGetProperty("/api/v1/places/{id}", out _));
     }
+
+    [Fact]
+    public async Task OpenApi_responses_come_from_the_typed_results()
+    {
+        // The handlers' Results<...> signatures, problems included (Problems/TypedProblems.cs), with no .Produces listed.
+        var paths = (await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
+        JsonElement Responses(string path, string method) => paths.GetProperty(path).GetProperty(method).GetProperty("responses");
+        string? Schema(string path, string method, string status, string contentType) => Responses(path, method).GetProperty(status)
+            .GetProperty("content").GetProperty(contentType).GetProperty("schema").GetProperty("$ref").GetString();
+
+        Assert.Equal("#/components/schemas/PlaceResponse", Schema("/api/v1/places", "post", "201", "application/json"));
+        Assert.Equal("#/components/schemas/HttpValidationProblemDetails",
+            Schema("/api/v1/places", "post", "422", "application/problem+json"));
+        Assert.Equal("#/components/schemas/ProblemDetails", Schema("/api/v1/places/{id}", "get", "404", "application/problem+json"));
+        Assert.Equal(["204", "403", "404"], Responses("/api/v1/checkins/{id}", "delete").EnumerateObject().Select(r => r.Name).Order());
+    }
 }
