@@ -35,7 +35,7 @@ if [ ! -f "$DATA_DIR/seeded" ]; then
   start_service 1
   echo "importing places..."; scripts/import-places.sh >"$OUT/import.log" 2>&1
   echo "seeding..."; harness seed >"$OUT/seed.log" 2>&1
-  wait_reminders_drained 300
+  wait_outbox_drained 300
   touch "$DATA_DIR/seeded"
 fi
 printf 'round\tmode\tscenario\trate\tseconds\tprocess\tcpu_ms\tidle_ms\tmint_ms\tcpu_ms_per_request\tsummary\n' >"$OUT/runs.tsv"

@@ -62,10 +62,11 @@ echo "importing places..."
 scripts/import-places.sh
 echo "seeding (grain calls)..."
 harness seed
-wait_reminders_drained 360
+wait_outbox_drained 360
 # A fresh silo after seeding: the figures must not measure the seeding's left-over work.
 start_service 1 "${COHOST[@]}"
 wait_quiet 70 240
+wait_outbox_drained 300
 HARNESS_ONLY=$(tr ',' '\n' <<<"$ONLY" | grep -v -e '^silos$' -e '^memory$' | paste -sd, - || true)
 # Figure 7 compares against figure 1 on one silo, so it needs that run too (unless the run being added to has it).
 if has silos && ! has checkins && [ -z "${APPEND_TO:-}" ]; then HARNESS_ONLY=${HARNESS_ONLY:+$HARNESS_ONLY,}checkins; fi
@@ -76,12 +77,14 @@ fi
 if has silos; then
   start_service 3 "${COHOST[@]}"
   wait_quiet 70 240
+  wait_outbox_drained 300
   harness run --only checkins --variant 3-silos --append --out "$OUT" --commit "$COMMIT"
 fi
 # Memory last, on a fresh single silo (the users must not be active yet), so 100k idle grains skew nothing else.
 if has memory; then
   start_service 1 "${COHOST[@]}"
   wait_quiet 70 240
+  wait_outbox_drained 300
   APPEND_MEM=(--append); [ -z "$HARNESS_ONLY" ] && ! has silos && [ -z "${APPEND_TO:-}" ] && APPEND_MEM=()
   harness run --only memory "${APPEND_MEM[@]}" --out "$OUT" --commit "$COMMIT"
 fi

@@ -88,19 +88,20 @@ wait_quiet() {
   echo "warning: the silos were still busy after $max s; measuring anyway" >&2
 }
 
-# wait_reminders_drained MAX: after seeding, every author's fan-out reminder is still registered until its outbox has
-# settled (ADR 0015) and a tick found it empty. Restarting before then makes the new silo fire them all at once
-# (thousands of activations for minutes), and the figures would measure that backlog instead of the service.
-wait_reminders_drained() {
+# wait_outbox_drained MAX: check-in events still in the outbox (seeding, or a check-in figure whose service was
+# stopped less than a settle period after its load: up to 45 s of its rate) are claimed by the sweeper once their lease
+# runs out and delivered again. Measuring before then would measure that backlog (tens of thousands of re-deliveries
+# in the first steps) instead of the service, so figures start only once the outbox is empty.
+wait_outbox_drained() {
   local max=${1:-360} start=$SECONDS count
   . "$ROOT/scripts/lib/postgres.sh"; pg_find_bin
-  echo "waiting for the fan-out reminders to drain (at most $max s)..."
+  echo "waiting for the check-in outbox to drain (at most $max s)..."
   while [ $((SECONDS - start)) -lt "$max" ]; do
     count=$(pg_as_owner "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d herenow -tAc \
-      "SELECT count(*) FROM orleans_reminders" 2>/dev/null || echo "?")
+      "SELECT count(*) FROM checkins WHERE outbox_due IS NOT NULL" 2>/dev/null || echo "?")
     if [ "$count" = 0 ]; then echo "drained after $((SECONDS - start)) s"; return 0; fi
-    echo "  $count reminders registered ($((SECONDS - start)) s)"
+    echo "  $count events in the outbox ($((SECONDS - start)) s)"
     sleep 15
   done
-  echo "warning: $count reminders still registered after $max s; restarting anyway" >&2
+  echo "warning: $count events still in the outbox after $max s; measuring anyway" >&2
 }

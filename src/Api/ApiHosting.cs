@@ -60,7 +60,7 @@ public static class ApiHosting
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Accounts.PasswordHashing>();
-        builder.Services.AddSingleton<Checkins.CheckinViews>();
+        builder.Services.AddSingleton<Checkins.CheckinResponses>();
         builder.Services.AddOptions<Streaming.StreamingOptions>().Bind(builder.Configuration.GetSection(Streaming.StreamingOptions.Section))
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.BufferCapacity > 0 && o.MaxReplay >= 0, "Herenow:Streaming values must be positive.")
             .ValidateOnStart();

@@ -56,7 +56,7 @@ public sealed record MeResponse(
     /// <param name="atproto">The linked AT Protocol account (pds_url, handle, did; never the password), or null.</param>
     public static MeResponse From(AccountView a, AccountSettings s, Herenow.Grains.Federation.Atproto.AtprotoLink? atproto = null) => new(
         a.Id, a.Username, a.DisplayName, a.Note, a.CreatedAt, a.FollowersCount, a.FollowingCount, a.CheckinsCount,
-        new MeSettings(Checkins.CheckinViews.Name(s.DefaultVisibility), new FederationSettingsResponse(s.ActivityPub,
+        new MeSettings(Checkins.CheckinResponses.Name(s.DefaultVisibility), new FederationSettingsResponse(s.ActivityPub,
             atproto is null ? null : new AtprotoLinkResponse(atproto.PdsUrl, atproto.Handle, atproto.Did)))
         {
             PrivacyZones = (s.PrivacyZones ?? []).Select(z => new PrivacyZoneRequest(z.Name, z.Latitude, z.Longitude, z.RadiusM)).ToList(),

@@ -227,7 +227,7 @@ public static class AccountEndpoints
 
     /// <summary>One call: the author's grain returns the finished page (docs/adr/0027-feeds-as-caches.md).</summary>
     private static async Task<Results<Ok<List<CheckinResponse>>, NotFoundProblem, FieldErrorsProblem>> History(string username,
-        HttpContext context, IGrainFactory grains, CheckinViews views)
+        HttpContext context, IGrainFactory grains, CheckinResponses responses)
     {
         var caller = context.User.Caller();
         if (!AccountRules.IsValidUsername(username)) return Problem.NotFound($"No account '{username}'.");
@@ -238,7 +238,7 @@ public static class AccountEndpoints
             return Problem.NotFound($"No account '{username}'.");
         }
         Paging.WriteLink(context, history.NewestId, history.OldestId);
-        return TypedResults.Ok(views.Render(history.Items));
+        return TypedResults.Ok(responses.Render(history.Items));
     }
 
     private static async Task<AccountView?> VisibleAccount(string username, string? viewer, IGrainFactory grains)

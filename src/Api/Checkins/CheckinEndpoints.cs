@@ -28,13 +28,13 @@ public static partial class CheckinEndpoints
         checkins.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey();
         checkins.MapGet("/{id}", Get);
         checkins.MapDelete("/{id}", Delete).RequireAuthorization();
-        checkins.MapPost("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views) => Like(id, true, user, grains, views)).RequireAuthorization();
-        checkins.MapDelete("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views) => Like(id, false, user, grains, views)).RequireAuthorization();
+        checkins.MapPost("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses) => Like(id, true, user, grains, views)).RequireAuthorization();
+        checkins.MapDelete("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses) => Like(id, false, user, grains, views)).RequireAuthorization();
         return routes;
     }
 
     private static async Task<Results<Created<CheckinResponse>, FieldErrorsProblem>> Create(CreateCheckinRequest request,
-        ClaimsPrincipal user, IGrainFactory grains, PlaceCache places, CheckinViews views, HttpContext http)
+        ClaimsPrincipal user, IGrainFactory grains, PlaceCache places, CheckinResponses responses, HttpContext http)
     {
         var caller = user.Caller()!;
         var author = grains.GetGrain<IUserGrain>(caller);
@@ -92,7 +92,7 @@ public static partial class CheckinEndpoints
         using (logger.BeginScope(new CheckinScope(record.Id)))
         {
             LogCreated(logger, record.Id, caller);
-            return TypedResults.Created($"/api/v1/checkins/{record.Id}", views.Own(posted));
+            return TypedResults.Created($"/api/v1/checkins/{record.Id}", responses.Own(posted));
         }
     }
 
@@ -116,8 +116,8 @@ public static partial class CheckinEndpoints
     [LoggerMessage(Level = LogLevel.Debug, Message = "Check-in {CheckinId} created by {Author}")]
     private static partial void LogCreated(ILogger logger, string checkinId, string author);
 
-    private static async Task<Results<Ok<CheckinResponse>, NotFoundProblem>> Get(string id, ClaimsPrincipal user, CheckinViews views) =>
-        TimeOrderedId.IsValid(id) && await views.OneAsync(id, user.Caller()) is { } view
+    private static async Task<Results<Ok<CheckinResponse>, NotFoundProblem>> Get(string id, ClaimsPrincipal user, CheckinResponses responses) =>
+        TimeOrderedId.IsValid(id) && await responses.OneAsync(id, user.Caller()) is { } view
             ? TypedResults.Ok(view)
             : Problem.NotFound($"No check-in '{id}'.");
 
@@ -126,11 +126,11 @@ public static partial class CheckinEndpoints
     /// or blocked check-in included. One they may see but did not write is a 403. Its author may always delete it.
     /// </summary>
     private static async Task<Results<NoContent, NotFoundProblem, ForbiddenProblem>> Delete(string id, ClaimsPrincipal user,
-        IGrainFactory grains, CheckinViews views)
+        IGrainFactory grains, CheckinResponses responses)
     {
         var caller = user.Caller()!;
         var record = TimeOrderedId.IsValid(id) ? await grains.GetGrain<ICheckinGrain>(id).Get() : null;
-        if (record is null || await views.AccessAsync(record, caller) == CheckinAccess.Hidden)
+        if (record is null || await responses.AccessAsync(record, caller) == CheckinAccess.Hidden)
         {
             return Problem.NotFound($"No check-in '{id}'.");
         }
@@ -143,16 +143,16 @@ public static partial class CheckinEndpoints
     }
 
     private static async Task<Results<Ok<CheckinResponse>, NotFoundProblem>> Like(string id, bool liked, ClaimsPrincipal user,
-        IGrainFactory grains, CheckinViews views)
+        IGrainFactory grains, CheckinResponses responses)
     {
         var caller = user.Caller()!;
-        if (!TimeOrderedId.IsValid(id) || await views.OneAsync(id, caller) is null)
+        if (!TimeOrderedId.IsValid(id) || await responses.OneAsync(id, caller) is null)
         {
             return Problem.NotFound($"No check-in '{id}'.");
         }
         await grains.GetGrain<ICheckinGrain>(id).SetLike(caller, liked);
         // Null only if deleted meanwhile: an empty 200, as before.
-        return TypedResults.Ok((await views.OneAsync(id, caller))!);
+        return TypedResults.Ok((await responses.OneAsync(id, caller))!);
     }
 
     public static bool TryParseVisibility(string? text, out Visibility visibility)

@@ -27,25 +27,25 @@ public static class FeedEndpoints
     /// caller may see now, all decided in the silo from its caches (docs/adr/0027-feeds-as-caches.md).
     /// </summary>
     private static async Task<Results<Ok<List<CheckinResponse>>, FieldErrorsProblem>> Home(HttpContext context, ClaimsPrincipal user,
-        IGrainFactory grains, CheckinViews views)
+        IGrainFactory grains, CheckinResponses responses)
     {
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
         var caller = user.Caller()!;
         var home = await grains.GetGrain<IFeedGrain>(caller).GetHomeView(page);
         Paging.WriteLink(context, home.NewestId, home.OldestId);
-        return TypedResults.Ok(views.Render(home.Items));
+        return TypedResults.Ok(responses.Render(home.Items));
     }
 
     /// <summary>One call, answered by the gateway silo from its own copy of the global feed.</summary>
     private static async Task<Results<Ok<List<CheckinResponse>>, FieldErrorsProblem>> Global(HttpContext context, ClaimsPrincipal user,
-        IGrainFactory grains, CheckinViews views)
+        IGrainFactory grains, CheckinResponses responses)
     {
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page) return errors.ToResult();
         var viewer = user.Caller();
         var global = await grains.GetGrain<IPagesGrain>(0).GetGlobalView(page, viewer);
         Paging.WriteLink(context, global.NewestId, global.OldestId);
-        return TypedResults.Ok(views.Render(global.Items));
+        return TypedResults.Ok(responses.Render(global.Items));
     }
 }

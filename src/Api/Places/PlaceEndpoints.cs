@@ -93,7 +93,7 @@ public static class PlaceEndpoints
     /// shorter than <c>limit</c>; the Link header still pages on).
     /// </summary>
     private static async Task<Results<Ok<List<CheckinResponse>>, FieldErrorsProblem, NotFoundProblem>> Checkins(string id,
-        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views)
+        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses)
     {
         var errors = new FieldErrors();
         if (Paging.Read(context.Request, errors) is not { } page)
@@ -106,6 +106,6 @@ public static class PlaceEndpoints
             return Problem.NotFound($"No place '{id}'.");
         }
         Paging.WriteLink(context, feed.NewestId, feed.OldestId);
-        return TypedResults.Ok(views.Render(feed.Items));
+        return TypedResults.Ok(responses.Render(feed.Items));
     }
 }

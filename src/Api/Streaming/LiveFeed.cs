@@ -7,7 +7,7 @@ namespace Herenow.Api.Streaming;
 
 /// <summary>
 /// What one SSE connection listens to and how it decides what the viewer may see. Every decision goes through
-/// <see cref="CheckinViews"/> at send time, so a change of follows or blocks applies to the very next event.
+/// <see cref="CheckinResponses"/> at send time, so a change of follows or blocks applies to the very next event.
 /// </summary>
 /// <param name="Timelines">The timeline grains (home feed, or every global shard) this connection watches.</param>
 /// <param name="Visible">The subset of entries the viewer may see now, as full check-ins, in the given order.</param>

@@ -28,29 +28,29 @@ public static class StreamingEndpoints
     }
 
     /// <summary>The caller's home stream: their own and their followees' check-ins, as the home feed shows them.</summary>
-    private static async Task<IResult> Home(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views, LiveStreamer streamer)
+    private static async Task<IResult> Home(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses, LiveStreamer streamer)
     {
         if (!TryReadLastEventId(context.Request, out var lastEventId, out var problem)) return problem;
         var caller = user.Caller()!;
         var feed = new LiveFeed(
             [grains.GetGrain<IFeedGrain>(caller)],
-            entries => views.VisibleAsync(entries, caller, onlyFollowed: true),
-            entry => views.MaySeeAsync(entry, caller, onlyFollowed: true),
+            entries => responses.VisibleAsync(entries, caller, onlyFollowed: true),
+            entry => responses.MaySeeAsync(entry, caller, onlyFollowed: true),
             page => grains.GetGrain<IFeedGrain>(caller).GetPage(page));
         await streamer.RunAsync(context, feed, lastEventId);
         return Results.Empty;
     }
 
     /// <summary>Every public check-in, through all global-feed shards; anonymous callers allowed.</summary>
-    private static async Task<IResult> Global(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinViews views, LiveStreamer streamer)
+    private static async Task<IResult> Global(HttpContext context, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses, LiveStreamer streamer)
     {
         if (!TryReadLastEventId(context.Request, out var lastEventId, out var problem)) return problem;
         var viewer = user.Caller();
         static List<CheckinEntry> Public(IEnumerable<CheckinEntry> entries) => entries.Where(e => e.Visibility == Visibility.Public).ToList();
         var feed = new LiveFeed(
             GlobalFeed.AllShards().Select(shard => (IWatchableTimeline)grains.GetGrain<IGlobalFeedShardGrain>(shard)).ToList(),
-            entries => views.VisibleAsync(Public(entries), viewer),
-            entry => entry.Visibility == Visibility.Public ? views.MaySeeAsync(entry, viewer) : Task.FromResult(false),
+            entries => responses.VisibleAsync(Public(entries), viewer),
+            entry => entry.Visibility == Visibility.Public ? responses.MaySeeAsync(entry, viewer) : Task.FromResult(false),
             page => grains.GetGrain<Herenow.Grains.Pages.IPagesGrain>(0).GetGlobalEntries(page));
         await streamer.RunAsync(context, feed, lastEventId);
         return Results.Empty;

@@ -35,10 +35,11 @@ public sealed record CheckinResponse(
 }
 
 /// <summary>
-/// Turns check-in entries into what a viewer may see. Visibility is decided here, on every read path, from the
-/// author's current relationship to the viewer (follows, blocks), never from what a list happened to hold.
+/// Check-ins as the REST contract shows them (<see cref="CheckinResponse"/>), from the per-viewer views the silo builds
+/// or, off the page paths, from entries it filters with the one visibility policy (<see cref="CheckinVisibility"/>):
+/// decided from the author's current relationship to the viewer, never from what a list happened to hold.
 /// </summary>
-public sealed class CheckinViews(IGrainFactory grains, MediaUrls mediaUrls, RemoteAccounts remote, ApUrls urls, TimeProvider clock)
+public sealed class CheckinResponses(IGrainFactory grains, MediaUrls mediaUrls, RemoteAccounts remote, ApUrls urls, TimeProvider clock)
 {
     public async Task<List<CheckinResponse>> VisibleAsync(IReadOnlyList<CheckinEntry> entries, string? viewer, bool onlyFollowed = false)
     {
