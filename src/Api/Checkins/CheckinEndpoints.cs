@@ -28,8 +28,8 @@ public static partial class CheckinEndpoints
         checkins.MapPost("/", Create).RequireAuthorization().WithIdempotencyKey();
         checkins.MapGet("/{id}", Get);
         checkins.MapDelete("/{id}", Delete).RequireAuthorization();
-        checkins.MapPost("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses) => Like(id, true, user, grains, views)).RequireAuthorization();
-        checkins.MapDelete("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses) => Like(id, false, user, grains, views)).RequireAuthorization();
+        checkins.MapPost("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses) => Like(id, true, user, grains, responses)).RequireAuthorization();
+        checkins.MapDelete("/{id}/like", (string id, ClaimsPrincipal user, IGrainFactory grains, CheckinResponses responses) => Like(id, false, user, grains, responses)).RequireAuthorization();
         return routes;
     }
 
