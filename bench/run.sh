@@ -9,16 +9,19 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 . bench/lib/service.sh
-COHOST=()
+# The shape measured: the API co-hosting silo 1 (ADR 0028; at least twice the check-in rate of separate processes on
+# two cores, bench/results/2026-12-08T0130Z-gc-datas/NOTE.md); --separate measures the API as its own Orleans client.
+COHOST=(--cohost)
 ONLY="health,checkins,home,global,place,accounts,nearby,fanout,mix,history,silos,memory"
 usage() {
   cat <<USAGE
-usage: bench/run.sh [--quick] [--only LIST] [--data-dir DIR] [--port P] [--pg-port P] [-- harness options]
+usage: bench/run.sh [--quick] [--separate] [--only LIST] [--data-dir DIR] [--port P] [--pg-port P] [-- harness options]
   --quick        small seed (2k users, at most 1k followers) and 2 s steps: minutes, for trying it out
   --only LIST    comma-separated figures: health,checkins,home,global,place,accounts,nearby,fanout,mix,history,silos,memory (default: all)
   --data-dir DIR the bench's own PostgreSQL data, logs and pids (default .data/bench-seed$SEED_FORMAT; seeded data is kept and reused)
   --port P       API port (default 5180); --pg-port P PostgreSQL port (default 55532)
-  --cohost       the API co-hosts silo 1 in its process (scripts/run.sh --cohost; ADR 0028); its CPU is reported as the api's
+  --separate     the API as a separate process, an Orleans client (scripts/run.sh's default); by default the API co-hosts
+                 silo 1 in its process (scripts/run.sh --cohost; ADR 0028), and its CPU is reported as the api's
   --out DIR      add the selected figures to an existing run's results (e.g. to redo one that failed)
 Anything after -- goes to the harness (e.g. -- --step-seconds 5 --users 20000); see bench/README.md.
 USAGE
@@ -30,6 +33,7 @@ while [ $# -gt 0 ]; do
     --data-dir) DATA_DIR=$2; shift 2 ;;
     --port) API_PORT=$2; shift 2 ;;
     --pg-port) PG_PORT=$2; shift 2 ;;
+    --separate) COHOST=(); shift ;;
     --cohost) COHOST=(--cohost); shift ;;
     --out) APPEND_TO=$(cd "$2" && pwd); shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -45,8 +49,8 @@ COMMIT=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- src bench scripts ':!bench/results' 2>/dev/null || COMMIT="$COMMIT-dirty"
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 OUT=$ROOT/bench/results/$STAMP-$COMMIT
-[ ${#COHOST[@]} -eq 0 ] || OUT=$OUT-cohost
-[ -n "$QUICK" ] && OUT=$ROOT/bench/results/tmp/$STAMP-$COMMIT-quick${COHOST:+-cohost}
+[ ${#COHOST[@]} -gt 0 ] || OUT=$OUT-separate
+[ -n "$QUICK" ] && OUT=$ROOT/bench/results/tmp/$STAMP-$COMMIT-quick$([ ${#COHOST[@]} -gt 0 ] || echo -separate)
 APPEND=()
 if [ -n "${APPEND_TO:-}" ]; then OUT=$APPEND_TO; APPEND=(--append); fi
 
