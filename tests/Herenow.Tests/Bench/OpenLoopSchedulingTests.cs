@@ -126,7 +126,9 @@ public sealed class OpenLoopSchedulingTests
         var target = new FakeTarget(ct => Task.Delay(100, ct));
         var result = await new ClosedLoopRunner(target).RunAsync(_ => Get, "closed", workers: 1, TimeSpan.FromSeconds(0.5));
 
-        Assert.InRange(result.Requests, 2, 6);
+        // At most one answer per 100 ms (a closed loop never queues); at least one even on a host too busy to wake the
+        // worker on time — the lower bound is not what this test is about.
+        Assert.InRange(result.Requests, 1, 6);
         Assert.True(result.MaxMs < 400, $"max {result.MaxMs} ms");
     }
 
