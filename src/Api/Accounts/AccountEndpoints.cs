@@ -25,13 +25,18 @@ public static class AccountEndpoints
             .Accepts<CreateAccountRequest>("application/json");
         accounts.MapGet("/me", GetMe).RequireAuthorization();
         // IResult and .Produces kept: AtprotoLinking answers its own problems (422, 503) as IResult.
-        accounts.MapPatch("/me", UpdateMe).RequireAuthorization().Produces<MeResponse>();
+        accounts.MapPatch("/me", UpdateMe).RequireAuthorization().Produces<MeResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         // IResult and .Produces kept: five outcomes (202, 403, 404, 422, 429) are unreadable as a union.
         accounts.MapDelete("/me", DeleteMe).RequireAuthorization()
             .Accepts<DeleteAccountRequest>("application/json")
             .Produces<AccountDeletionResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         accounts.MapGet("/{username}", GetAccount);
         accounts.MapPost("/{username}/follow", Follow).RequireAuthorization();
         accounts.MapDelete("/{username}/follow", Unfollow).RequireAuthorization();

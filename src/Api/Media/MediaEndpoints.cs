@@ -23,6 +23,7 @@ public static class MediaEndpoints
             .DisableAntiforgery()
             .Accepts<MediaUploadForm>("multipart/form-data")
             .Produces<MediaResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
